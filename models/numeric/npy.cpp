@@ -1,0 +1,332 @@
+#include "numeric/npy.hpp"
+
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "numeric/error.hpp"
+#include "numeric/fp16.hpp"
+
+namespace elstm {
+
+namespace {
+
+constexpr char kMagic[] = "\x93NUMPY";
+constexpr std::size_t kMagicLen = 6;
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+    throw Error(path + ": " + what);
+}
+
+std::string shape_string(const std::vector<std::size_t>& shape) {
+    std::ostringstream s;
+    s << "(";
+    for (std::size_t k = 0; k < shape.size(); ++k) s << (k ? ", " : "") << shape[k];
+    s << (shape.size() == 1 ? ",)" : ")");
+    return s.str();
+}
+
+std::uint32_t read_le(const std::string& bytes, std::size_t pos, std::size_t len) {
+    std::uint32_t v = 0;
+    for (std::size_t k = 0; k < len; ++k)
+        v |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[pos + k])) << (8 * k);
+    return v;
+}
+
+void append_le(std::string& out, std::uint32_t v, std::size_t len) {
+    for (std::size_t k = 0; k < len; ++k) out.push_back(static_cast<char>((v >> (8 * k)) & 0xFFu));
+}
+
+std::string read_file(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) fail(path, "is a directory");
+    std::ifstream f(path, std::ios::binary);
+    if (!f) fail(path, "cannot open for reading");
+    std::ostringstream bytes;
+    bytes << f.rdbuf();
+    if (f.bad()) fail(path, "read error");
+    return bytes.str();
+}
+
+struct Header {
+    std::string descr;
+    bool fortran_order = false;
+    std::vector<std::size_t> shape;
+};
+
+// The header is a Python dict literal, e.g. {'descr': '<f4', 'fortran_order': False,
+// 'shape': (3, 4), }. A small recursive-descent reader for exactly that subset.
+class HeaderParser {
+public:
+    HeaderParser(const std::string& text, const std::string& path) : s_(text), path_(path) {}
+
+    Header parse() {
+        Header h;
+        bool seen[3] = {false, false, false};
+        expect('{');
+        while (!peek('}')) {
+            const std::string key = string_literal();
+            expect(':');
+            if (key == "descr") {
+                h.descr = string_literal();
+                seen[0] = true;
+            } else if (key == "fortran_order") {
+                h.fortran_order = boolean();
+                seen[1] = true;
+            } else if (key == "shape") {
+                h.shape = tuple();
+                seen[2] = true;
+            } else {
+                error("unexpected key '" + key + "'");
+            }
+            if (!peek('}')) expect(',');
+        }
+        expect('}');
+        if (!(seen[0] && seen[1] && seen[2]))
+            error("'descr', 'fortran_order' and 'shape' are all required");
+        return h;
+    }
+
+private:
+    [[noreturn]] void error(const std::string& what) const {
+        fail(path_, "malformed .npy header: " + what);
+    }
+
+    void skip_space() {
+        while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+    }
+
+    bool peek(char c) {
+        skip_space();
+        return pos_ < s_.size() && s_[pos_] == c;
+    }
+
+    void expect(char c) {
+        if (!peek(c)) error(std::string("expected '") + c + "' at offset " + std::to_string(pos_));
+        ++pos_;
+    }
+
+    std::string string_literal() {
+        skip_space();
+        const char quote = pos_ < s_.size() ? s_[pos_] : '\0';
+        if (quote != '\'' && quote != '"') error("expected a string at offset " + std::to_string(pos_));
+        const std::size_t end = s_.find(quote, pos_ + 1);
+        if (end == std::string::npos) error("unterminated string");
+        std::string out = s_.substr(pos_ + 1, end - pos_ - 1);
+        pos_ = end + 1;
+        return out;
+    }
+
+    bool boolean() {
+        skip_space();
+        for (const bool value : {true, false}) {
+            const char* word = value ? "True" : "False";
+            if (s_.compare(pos_, std::strlen(word), word) == 0) {
+                pos_ += std::strlen(word);
+                return value;
+            }
+        }
+        error("'fortran_order' must be True or False");
+    }
+
+    std::vector<std::size_t> tuple() {
+        std::vector<std::size_t> dims;
+        expect('(');
+        while (!peek(')')) {
+            dims.push_back(integer());
+            if (!peek(')')) expect(',');
+        }
+        expect(')');
+        return dims;
+    }
+
+    std::size_t integer() {
+        skip_space();
+        if (pos_ >= s_.size() || !std::isdigit(static_cast<unsigned char>(s_[pos_])))
+            error("expected a non-negative integer in 'shape'");
+        std::size_t v = 0;
+        for (; pos_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_])); ++pos_) {
+            const std::size_t digit = static_cast<std::size_t>(s_[pos_] - '0');
+            if (v > (std::numeric_limits<std::size_t>::max() - digit) / 10) error("dimension too large");
+            v = v * 10 + digit;
+        }
+        return v;
+    }
+
+    const std::string& s_;
+    const std::string& path_;
+    std::size_t pos_ = 0;
+};
+
+std::size_t element_count(const std::vector<std::size_t>& shape, const std::string& path) {
+    std::size_t count = 1;
+    for (const std::size_t d : shape) {
+        if (d != 0 && count > std::numeric_limits<std::size_t>::max() / d)
+            fail(path, "shape " + shape_string(shape) + " is too large");
+        count *= d;
+    }
+    return count;
+}
+
+// Only explicit little-endian floats: '=' (native) and '|' leave a float's byte order
+// to the machine that wrote the file, so they are as ambiguous as they are rare.
+std::size_t item_size(const std::string& descr, const std::string& path) {
+    if (descr == "<f4") return 4;
+    if (descr == "<f2") return 2;
+    fail(path, "unsupported dtype '" + descr + "' (expected little-endian float32 '<f4' or float16 '<f2')");
+}
+
+std::vector<float> decode(const std::string& bytes, std::size_t offset, std::size_t count,
+                          std::size_t item) {
+    std::vector<float> out(count);
+    for (std::size_t k = 0; k < count; ++k) {
+        const std::uint32_t bits = read_le(bytes, offset + k * item, item);
+        if (item == 2) {
+            out[k] = fp16_to_fp32(static_cast<std::uint16_t>(bits));
+        } else {
+            std::memcpy(&out[k], &bits, sizeof(float));
+        }
+    }
+    return out;
+}
+
+std::string header_text(const std::vector<std::size_t>& shape, bool as_fp16) {
+    std::string h = std::string("{'descr': '") + (as_fp16 ? "<f2" : "<f4") +
+                    "', 'fortran_order': False, 'shape': " + shape_string(shape) + ", }";
+    // Pad with spaces and end with '\n' so the data starts 64-byte aligned (10-byte preamble).
+    const std::size_t unpadded = 10 + h.size() + 1;
+    h.append((64 - unpadded % 64) % 64, ' ');
+    h.push_back('\n');
+    return h;
+}
+
+std::vector<float> fp16_values(const std::vector<float>& values, const std::string& path) {
+    std::vector<float> out(values.size());
+    for (std::size_t k = 0; k < values.size(); ++k) {
+        out[k] = round_to_fp16(values[k]);
+        if (!std::isfinite(out[k])) {
+            std::ostringstream msg;
+            msg << "element " << k << " = " << values[k] << " is not a finite fp16 value";
+            fail(path, msg.str());
+        }
+    }
+    return out;
+}
+
+[[noreturn]] void shape_mismatch(const std::string& path, const std::vector<std::size_t>& shape,
+                                 const std::string& expected) {
+    fail(path, "shape " + shape_string(shape) + " does not match the expected " + expected);
+}
+
+}  // namespace
+
+NpyArray load_npy(const std::string& path) {
+    const std::string bytes = read_file(path);
+    if (bytes.size() < 10 || bytes.compare(0, kMagicLen, kMagic) != 0)
+        fail(path, "not a .npy file (bad magic)");
+    const int major = static_cast<unsigned char>(bytes[6]);
+    const int minor = static_cast<unsigned char>(bytes[7]);
+    if (major < 1 || major > 3)
+        fail(path, "unsupported .npy format version " + std::to_string(major) + "." + std::to_string(minor));
+    // Version 1 has a 2-byte header length, versions 2 and 3 a 4-byte one.
+    const std::size_t len_size = major == 1 ? 2 : 4;
+    if (bytes.size() < 8 + len_size) fail(path, "truncated header");
+    const std::size_t header_len = read_le(bytes, 8, len_size);
+    const std::size_t data_offset = 8 + len_size + header_len;
+    if (bytes.size() < data_offset) fail(path, "truncated header");
+
+    const Header h = HeaderParser(bytes.substr(8 + len_size, header_len), path).parse();
+    if (h.fortran_order) fail(path, "fortran_order True is not supported (C order expected)");
+    const std::size_t item = item_size(h.descr, path);
+    const std::size_t count = element_count(h.shape, path);
+    if (count > std::numeric_limits<std::size_t>::max() / item)
+        fail(path, "shape " + shape_string(h.shape) + " is too large");
+    const std::size_t expected = count * item;
+    const std::size_t actual = bytes.size() - data_offset;
+    if (actual != expected) {
+        fail(path, std::string(actual < expected ? "truncated" : "oversized") + " data: shape " +
+                       shape_string(h.shape) + " of '" + h.descr + "' needs " + std::to_string(expected) +
+                       " bytes, the file has " + std::to_string(actual));
+    }
+    return NpyArray{h.shape, decode(bytes, data_offset, count, item)};
+}
+
+void save_npy(const std::string& path, const std::vector<std::size_t>& shape,
+              const std::vector<float>& data, bool as_fp16) {
+    const std::size_t count = element_count(shape, path);
+    if (count != data.size())
+        fail(path, "shape " + shape_string(shape) + " has " + std::to_string(count) +
+                       " elements but the data has " + std::to_string(data.size()));
+    const std::string header = header_text(shape, as_fp16);
+    if (header.size() > 0xFFFF) fail(path, "shape " + shape_string(shape) + " is too long for a v1.0 header");
+
+    std::string out(kMagic, kMagicLen);
+    out.push_back('\x01');
+    out.push_back('\x00');
+    append_le(out, static_cast<std::uint32_t>(header.size()), 2);
+    out += header;
+    for (const float v : data) {
+        if (as_fp16) {
+            append_le(out, fp32_to_fp16(v), 2);
+        } else {
+            std::uint32_t bits;
+            std::memcpy(&bits, &v, sizeof bits);
+            append_le(out, bits, 4);
+        }
+    }
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    if (!f) fail(path, "cannot open for writing");
+    f.write(out.data(), static_cast<std::streamsize>(out.size()));
+    f.close();
+    if (!f) fail(path, "write error");
+}
+
+DenseMatrix npy_to_matrix(const NpyArray& a, const std::string& path) {
+    if (a.shape.size() != 1 && a.shape.size() != 2)
+        fail(path, "expected a 1-D or 2-D array, got shape " + shape_string(a.shape));
+    DenseMatrix m;
+    m.rows = a.shape[0];
+    m.cols = a.shape.size() == 2 ? a.shape[1] : 1;
+    if (a.data.size() != m.rows * m.cols)
+        fail(path, "shape " + shape_string(a.shape) + " does not match its " +
+                       std::to_string(a.data.size()) + " values");
+    m.values = a.data;
+    return m;
+}
+
+LstmLayerWeights load_layer_npy(const std::string& w_path, const std::string& u_path,
+                                const std::string& bias_path) {
+    // n comes from U (4n × n); W and the bias are then checked against it.
+    const NpyArray u = load_npy(u_path);
+    const std::size_t n = u.shape.size() == 2 ? u.shape[1] : 0;
+    const std::string rows_text = std::to_string(4 * n);
+    if (n == 0 || u.shape[0] != 4 * n)
+        shape_mismatch(u_path, u.shape,
+                       n ? "(4n, n) = (" + rows_text + ", " + std::to_string(n) + ")" : "(4n, n) with n > 0");
+    const std::string from_u = " (n = " + std::to_string(n) + " from " + u_path + ")";
+
+    const NpyArray w = load_npy(w_path);
+    if (w.shape.size() != 2 || w.shape[0] != 4 * n || w.shape[1] == 0)
+        shape_mismatch(w_path, w.shape, "(4n, m) = (" + rows_text + ", m > 0)" + from_u);
+
+    const NpyArray b = load_npy(bias_path);
+    if (b.shape.size() != 1 || b.shape[0] != 4 * n)
+        shape_mismatch(bias_path, b.shape, "(4n,) = (" + rows_text + ",)" + from_u);
+
+    LstmLayerWeights layer;
+    layer.input_size = w.shape[1];
+    layer.hidden_size = n;
+    layer.w = npy_to_matrix(w, w_path);
+    layer.w.values = fp16_values(w.data, w_path);
+    layer.u = npy_to_matrix(u, u_path);
+    layer.u.values = fp16_values(u.data, u_path);
+    layer.bias = fp16_values(b.data, bias_path);
+    return layer;
+}
+
+}  // namespace elstm

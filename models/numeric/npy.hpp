@@ -1,0 +1,31 @@
+#pragma once
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "numeric/lstm.hpp"
+
+// NumPy .npy files (format versions 1, 2 and 3): little-endian float32 or float16,
+// C order. Anything else is an elstm::Error naming the file and what is wrong.
+namespace elstm {
+
+struct NpyArray {
+    std::vector<std::size_t> shape;
+    std::vector<float> data;  // row-major, converted to fp32
+};
+
+NpyArray load_npy(const std::string& path);
+
+// Writes a float32 ('<f4') or, with as_fp16, a float16 ('<f2') array in format version 1.0.
+void save_npy(const std::string& path, const std::vector<std::size_t>& shape,
+              const std::vector<float>& data, bool as_fp16 = false);
+
+// A 2-D array as a matrix (a 1-D array of length k is a k×1 column). Throws for other ranks.
+DenseMatrix npy_to_matrix(const NpyArray& a, const std::string& path);
+
+// A layer from W (4n×m), U (4n×n) and bias (4n) files; values are rounded to fp16.
+// Shape mismatches are errors naming the file and the expected shape.
+LstmLayerWeights load_layer_npy(const std::string& w_path, const std::string& u_path,
+                                const std::string& bias_path);
+
+}  // namespace elstm

@@ -1,0 +1,55 @@
+#include "driver/rocc_driver.hpp"
+
+#include <cstring>
+
+#include "accel/accelerator.hpp"
+
+namespace elstm {
+
+std::vector<RoccCommand> layer_command_sequence(const LayerCommands& l) {
+    std::uint32_t th_bits;
+    std::memcpy(&th_bits, &l.threshold, sizeof th_bits);
+    return {
+        {rocc_cmd::kShape, l.m, l.n, 0, false},
+        {rocc_cmd::kThreshold, th_bits, l.steps, 0, false},
+        {rocc_cmd::kWeights, l.w_addr, l.bias_addr, 0, false},
+        {rocc_cmd::kUTable, l.table_addr, l.n_fuse, 0, false},
+        {rocc_cmd::kVectors, l.x_addr, l.h_addr, 0, false},
+        {rocc_cmd::kStart, l.u_addr, l.flags, 10, true},
+    };
+}
+
+RoccDriver::RoccDriver(sc_core::sc_module_name name, std::vector<LayerCommands> program,
+                       const sim::Clock& clock, sim::Cycles issue_cycles)
+    : sc_module(name),
+      rocc("rocc"),
+      state("state", clock),
+      program_(std::move(program)),
+      clock_(clock),
+      issue_cycles_(issue_cycles) {
+    SC_HAS_PROCESS(RoccDriver);
+    SC_THREAD(run);
+}
+
+void RoccDriver::run() {
+    for (const LayerCommands& layer : program_) {
+        for (const RoccCommand& c : layer_command_sequence(layer)) {
+            // Each custom instruction occupies the host for its issue cycles.
+            sc_core::wait(clock_.time(issue_cycles_));
+            if (!rocc->issue(c)) {
+                SC_REPORT_ERROR(name(), ("the accelerator rejected RoCC funct " + std::to_string(c.funct)).c_str());
+                return;
+            }
+            if (c.xd) {
+                state.set_now(1);
+                cycles_.push_back(rocc->wait_response().data);
+                state.set_now(0);
+            }
+        }
+    }
+    state.set_now(2);
+    finished_ = true;
+    finished_event_.notify(sc_core::SC_ZERO_TIME);
+}
+
+}  // namespace elstm

@@ -1,0 +1,60 @@
+#include "pe/spmv_pe.hpp"
+
+#include <algorithm>
+
+#include "numeric/esell_spmv.hpp"
+
+namespace elstm {
+
+const char* pe_role_name(PeRole role) { return role == PeRole::spmv ? "spmv" : "spmspv"; }
+
+SpmvPe::SpmvPe(sc_core::sc_module_name name, const PeConfig& config, const sim::Clock& clock)
+    : sc_module(name), state("state", clock), step("step", clock, -1), config_(config) {}
+
+std::uint32_t SpmvPe::value_word_cycles(std::size_t steps) const {
+    const unsigned per_step = (4 + config_.macc_per_cycle - 1) / config_.macc_per_cycle;
+    return static_cast<std::uint32_t>(per_step * std::max<std::size_t>(steps, 1));
+}
+
+std::vector<PaceRun> SpmvPe::stream_pace(const std::vector<std::uint32_t>& block_value_words,
+                                         std::size_t steps) const {
+    const std::uint32_t value_cycles = value_word_cycles(steps);
+    std::vector<PaceRun> pace;
+    pace.reserve(2 * block_value_words.size());
+    for (std::uint32_t v : block_value_words) {
+        // The decoder takes a head word in one cycle; it sets up the chunk, no MACs.
+        pace.push_back({1, 1});
+        if (v) pace.push_back({v, value_cycles});
+    }
+    return pace;
+}
+
+void SpmvPe::multiply(const std::uint64_t* words, std::size_t count,
+                      const std::vector<std::uint32_t>& block_col_words, const std::vector<bool>* keep,
+                      std::size_t rows, std::size_t cols, const float* x, float* y) {
+    std::fill(y, y + rows, 0.0f);
+    std::size_t at = 0;
+    for (std::size_t j = 0; j < block_col_words.size(); ++j) {
+        if (keep && !(*keep)[j]) continue;
+        const std::size_t n = block_col_words[j];
+        if (at + n > count) SC_REPORT_ERROR(name(), "eSELL stream shorter than its word-count table");
+        macs_ += esell::accumulate_block_column(words + at, n, j, rows, cols, x, y);
+        at += n;
+    }
+}
+
+void SpmvPe::assign(int t) {
+    state.set_now(static_cast<std::uint8_t>(PeState::stall));
+    step.set_now(t);
+}
+
+void SpmvPe::start_at(sim::Cycles first_slot, PeState working) {
+    state.set_at(first_slot, static_cast<std::uint8_t>(working));
+}
+
+void SpmvPe::finish() {
+    state.set_now(static_cast<std::uint8_t>(PeState::idle));
+    step.set_now(-1);
+}
+
+}  // namespace elstm

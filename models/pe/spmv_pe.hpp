@@ -1,0 +1,69 @@
+#pragma once
+#include <systemc>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "rocc/rocc_if.hpp"
+#include "sim/clock.hpp"
+#include "sim/timed_signal.hpp"
+
+namespace elstm {
+
+enum class PeRole {
+    spmv,    // W·x_t, fusing several steps on one W stream
+    spmspv,  // U·h_{t-1}, skipping pruned block columns
+};
+const char* pe_role_name(PeRole role);
+
+struct PeConfig {
+    std::string name;
+    PeRole role = PeRole::spmv;
+    unsigned macc_per_cycle = 4;  // one RoCC word holds 4 fp16 weights
+};
+
+// Traced PE states.
+enum class PeState : std::uint8_t { idle = 0, stall = 1, wx = 2, uh = 3 };
+
+// A sparse matrix-vector PE with the eSELL decoder inside. Its arithmetic walks the packed
+// words it receives; its timing is its pace on the port: a head word takes one cycle, a value
+// word ceil(4 / macc_per_cycle) cycles for each step it is applied to.
+class SpmvPe : public sc_core::sc_module {
+public:
+    SpmvPe(sc_core::sc_module_name name, const PeConfig& config, const sim::Clock& clock);
+
+    const PeConfig& config() const { return config_; }
+
+    // Cycles this PE holds one value word when applying it to `steps` steps.
+    std::uint32_t value_word_cycles(std::size_t steps) const;
+    // Pace of an eSELL stream: per block, its head word then its value words.
+    // `block_value_words` lists each block's value-word count in stream order.
+    std::vector<PaceRun> stream_pace(const std::vector<std::uint32_t>& block_value_words,
+                                     std::size_t steps) const;
+
+    // y = M·x for one step from packed eSELL words of a rows × cols matrix. With `keep`,
+    // only the kept block columns are present in `words`, in order (SpMSpV).
+    void multiply(const std::uint64_t* words, std::size_t count,
+                  const std::vector<std::uint32_t>& block_col_words, const std::vector<bool>* keep,
+                  std::size_t rows, std::size_t cols, const float* x, float* y);
+
+    // Trace of a task: assigned now (stalled until its first word), working from the first
+    // word's slot, idle again when finished.
+    void assign(int step);
+    void start_at(sim::Cycles first_slot, PeState working);
+    void finish();
+    std::uint64_t busy_cycles() const { return busy_cycles_; }
+    std::uint64_t macs() const { return macs_; }
+    void add_busy(std::uint64_t cycles) { busy_cycles_ += cycles; }
+
+    sim::TimedValue<std::uint8_t> state;
+    sim::TimedValue<std::int32_t> step;
+
+private:
+    PeConfig config_;
+    std::uint64_t busy_cycles_ = 0;
+    std::uint64_t macs_ = 0;
+};
+
+}  // namespace elstm

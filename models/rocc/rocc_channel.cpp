@@ -1,0 +1,279 @@
+#include "rocc/rocc_channel.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <numeric>
+#include <sstream>
+
+namespace elstm {
+
+using sim::Cycles;
+
+namespace {
+
+std::uint64_t burst_words(const Burst& b) {
+    std::uint64_t n = 0;
+    for (const MemRegion& r : b.regions) n += r.words;
+    return n;
+}
+
+std::string hex(std::uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+}  // namespace
+
+RoccChannel::RoccChannel(sc_core::sc_module_name name, const RoccChannelConfig& config,
+                         const sim::Clock& clock, std::set<std::uint8_t> known_functs)
+    : sc_module(name),
+      mem("mem"),
+      w_side("w_side", clock),
+      u_side("u_side", clock),
+      owner("owner"),
+      words_moved("words_moved", clock),
+      config_(config),
+      clock_(clock),
+      known_functs_(std::move(known_functs)),
+      commands_("commands", static_cast<int>(std::max<std::size_t>(1, config.command_queue))),
+      responses_("responses", 4) {
+    SC_HAS_PROCESS(RoccChannel);
+    SC_METHOD(update_owner);
+    sensitive << w_side.signal << u_side.signal;
+    if (config_.timing == PortTiming::exact) SC_THREAD(arbiter);
+}
+
+bool RoccChannel::issue(const RoccCommand& cmd) {
+    if (!known_functs_.count(cmd.funct)) return false;
+    commands_.write(cmd);
+    return true;
+}
+
+RoccResponse RoccChannel::wait_response() { return responses_.read(); }
+RoccCommand RoccChannel::next_command() { return commands_.read(); }
+void RoccChannel::respond(const RoccResponse& resp) { responses_.write(resp); }
+
+std::uint64_t RoccChannel::total_words() const {
+    return std::accumulate(words_.begin(), words_.end(), std::uint64_t{0});
+}
+
+RoccChannel::Pending& RoccChannel::pending(BurstId id) {
+    if (id >= bursts_.size()) SC_REPORT_ERROR(name(), ("unknown burst id " + std::to_string(id)).c_str());
+    return *bursts_[id];
+}
+
+Cycles RoccChannel::start_of(const Side& side, const Pending& p) const {
+    Cycles start = std::max(p.posted, p.burst.not_before);
+    if (side.any) start = std::max(start, side.last_slot + 1);
+    return start;
+}
+
+BurstId RoccChannel::post(Burst burst) {
+    const std::uint64_t words = burst_words(burst);
+    if (!burst.pace.empty() && paced_words(burst.pace) != words)
+        SC_REPORT_ERROR(name(), "a burst's pace does not cover its words");
+    if (words > 0 && burst.data == nullptr) SC_REPORT_ERROR(name(), "a burst has no data buffer");
+    for (const MemRegion& r : burst.regions)
+        if (r.addr % 8 != 0)
+            SC_REPORT_ERROR(name(), ("a burst region at " + hex(r.addr) + " is not 8-byte aligned").c_str());
+
+    const BurstId id = bursts_.size();
+    bursts_.push_back(std::make_unique<Pending>());
+    Pending& p = *bursts_.back();
+    p.burst = std::move(burst);
+    p.posted = clock_.now();
+    words_[static_cast<int>(p.burst.user)] += words;
+
+    if (config_.timing == PortTiming::fast) {
+        plan_fast(p);
+    } else {
+        Side& side = sides_[is_w_side(p.burst.user) ? 0 : 1];
+        side.queue.push_back(id);
+        work_.notify(sc_core::SC_ZERO_TIME);
+    }
+    return id;
+}
+
+void RoccChannel::plan_fast(Pending& p) {
+    const bool w = is_w_side(p.burst.user);
+    Side& side = sides_[w ? 0 : 1];
+    const std::uint64_t words = burst_words(p.burst);
+    const Cycles start = start_of(side, p);
+    if (words == 0) {
+        // Nothing to move (every block pruned): done once its turn on the side comes.
+        p.timing = {start, start, start, start};
+        p.timed = true;
+        return;
+    }
+    const Cycles eligible = first_eligible(start);
+    w_slots_.forget_before(clock_.now());
+
+    PortTimeline::Placement at;
+    if (w) {
+        at = w_slots_.place(eligible, p.burst.pace, words);
+        // The U side never plans ahead of the W side's plans: its bursts wait on data the
+        // W side produces. A W burst landing under planned U slots would be a controller bug.
+        if (sides_[1].any && sides_[1].last_slot >= at.first)
+            SC_REPORT_ERROR(name(), "fast timing: a W-side burst was planned under planned U-side slots");
+    } else {
+        at = w_slots_.place_in_free(eligible, p.burst.pace, words);
+    }
+    p.timing = {start, at.first, at.last, at.done};
+    side.last_slot = at.last;
+    side.any = true;
+    transfer(p, 0, words, start);
+    trace_burst(p);
+    if (p.burst.on_first_slot) p.burst.on_first_slot(at.first);
+    p.timed = true;
+}
+
+void RoccChannel::trace_burst(const Pending& p) {
+    sim::TimedValue<std::uint8_t>& sig = is_w_side(p.burst.user) ? w_side : u_side;
+    sig.set_at(p.timing.first_slot, static_cast<std::uint8_t>(p.burst.user));
+    sig.set_at(p.timing.last_slot + 1, static_cast<std::uint8_t>(PortUser::idle));
+    words_moved.add_at(p.timing.last_slot + 1, static_cast<std::int64_t>(burst_words(p.burst)));
+}
+
+// Moves words [first_word, first_word + count) of the burst through the memory socket, one
+// transaction per contiguous piece, annotated with the cycle `at` it is requested.
+void RoccChannel::transfer(Pending& p, std::uint64_t first_word, std::uint64_t count, Cycles at) {
+    std::uint64_t skip = first_word;
+    std::uint64_t done = 0;
+    for (const MemRegion& r : p.burst.regions) {
+        if (done == count) break;
+        if (skip >= r.words) {
+            skip -= r.words;
+            continue;
+        }
+        const std::uint64_t n = std::min(r.words - skip, count - done);
+        const std::uint64_t addr = r.addr + 8 * skip;
+        tlm::tlm_generic_payload trans;
+        trans.set_command(p.burst.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+        trans.set_address(addr);
+        trans.set_data_ptr(reinterpret_cast<unsigned char*>(p.burst.data + first_word + done));
+        trans.set_data_length(static_cast<unsigned int>(8 * n));
+        trans.set_streaming_width(static_cast<unsigned int>(8 * n));
+        trans.set_byte_enable_ptr(nullptr);
+        trans.set_dmi_allowed(false);
+        trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        sc_core::sc_time delay = clock_.time(at > clock_.now() ? at - clock_.now() : 0);
+        mem->b_transport(trans, delay);
+        if (trans.is_response_error()) {
+            const std::string msg = std::string("bus error: ") + (p.burst.write ? "write" : "read") + " of " +
+                                    std::to_string(8 * n) + " bytes at " + hex(addr) + " for " +
+                                    port_user_name(p.burst.user) + ": " + trans.get_response_string();
+            SC_REPORT_ERROR(name(), msg.c_str());
+            return;
+        }
+        done += n;
+        skip = 0;
+    }
+}
+
+BurstTiming RoccChannel::wait_done(BurstId id) {
+    Pending& p = pending(id);
+    while (!p.timed) sc_core::wait(p.timed_event);
+    clock_.wait_until(p.timing.done);
+    return p.timing;
+}
+
+void RoccChannel::peek(std::uint64_t addr, std::uint64_t words, std::uint64_t* out) {
+    tlm::tlm_generic_payload trans;
+    trans.set_command(tlm::TLM_READ_COMMAND);
+    trans.set_address(addr);
+    trans.set_data_ptr(reinterpret_cast<unsigned char*>(out));
+    trans.set_data_length(static_cast<unsigned int>(8 * words));
+    trans.set_streaming_width(static_cast<unsigned int>(8 * words));
+    if (mem->transport_dbg(trans) != 8 * words)
+        SC_REPORT_ERROR(name(), ("bus error: debug read of " + std::to_string(8 * words) + " bytes at " +
+                                 hex(addr) + " is outside memory").c_str());
+}
+
+// Exact mode: one grant per cycle. The W side wins whenever its next word is eligible;
+// otherwise the U side's next word, if eligible, takes the slot.
+void RoccChannel::arbiter() {
+    for (;;) {
+        const Cycles now = clock_.now();
+        Cycles earliest = ~Cycles{0};
+        bool completed_empty = false;
+        for (Side& side : sides_) {
+            if (side.queue.empty()) continue;
+            Pending& head = pending(side.queue.front());
+            if (side.word == 0 && !side.started) {
+                side.started = true;
+                head.timing.start = start_of(side, head);
+                side.eligible = first_eligible(head.timing.start);
+                side.run = 0;
+                side.run_word = 0;
+            }
+            if (burst_words(head.burst) == 0) {
+                complete_empty(side);
+                completed_empty = true;
+                break;
+            }
+            earliest = std::min(earliest, side.eligible);
+        }
+        if (completed_empty) continue;
+        if (earliest == ~Cycles{0}) {
+            sc_core::wait(work_);
+            continue;
+        }
+        if (earliest > now) {
+            sc_core::wait(clock_.time(earliest - now), work_);
+            continue;
+        }
+        Side& side = sides_[0].queue.empty() || sides_[0].eligible > now ? sides_[1] : sides_[0];
+        grant(side, now);
+        sc_core::wait(clock_.period());
+    }
+}
+
+void RoccChannel::grant(Side& side, Cycles now) {
+    Pending& p = pending(side.queue.front());
+    const std::uint64_t words = burst_words(p.burst);
+    if (side.word == 0) {
+        p.timing.first_slot = now;
+        (is_w_side(p.burst.user) ? w_side : u_side).set_now(static_cast<std::uint8_t>(p.burst.user));
+        if (p.burst.on_first_slot) p.burst.on_first_slot(now);
+    }
+    transfer(p, side.word, 1, now);
+    std::uint32_t pace = 1;
+    if (!p.burst.pace.empty()) {
+        while (p.burst.pace[side.run].words == side.run_word) ++side.run, side.run_word = 0;
+        pace = p.burst.pace[side.run].cycles;
+        ++side.run_word;
+    }
+    side.eligible = now + pace;
+    if (++side.word < words) return;
+
+    p.timing.last_slot = now;
+    p.timing.done = now + pace;
+    (is_w_side(p.burst.user) ? w_side : u_side).set_at(now + 1, static_cast<std::uint8_t>(PortUser::idle));
+    words_moved.add_at(now + 1, static_cast<std::int64_t>(words));
+    side.last_slot = now;
+    side.any = true;
+    side.word = 0;
+    side.started = false;
+    side.queue.pop_front();
+    p.timed = true;
+    p.timed_event.notify(sc_core::SC_ZERO_TIME);
+}
+
+void RoccChannel::complete_empty(Side& side) {
+    Pending& p = pending(side.queue.front());
+    const Cycles start = p.timing.start;
+    p.timing = {start, start, start, start};
+    side.started = false;
+    side.queue.pop_front();
+    p.timed = true;
+    p.timed_event.notify(sc_core::SC_ZERO_TIME);
+}
+
+void RoccChannel::update_owner() {
+    const std::uint8_t w = w_side.signal.read();
+    const std::uint8_t u = u_side.signal.read();
+    owner.write(w && u ? kPortShared : (w ? w : u));
+}
+
+}  // namespace elstm

@@ -1,0 +1,292 @@
+#include "platform.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <sstream>
+
+#include "numeric/error.hpp"
+#include "numeric/npy.hpp"
+#include "numeric/workload.hpp"
+
+namespace elstm {
+
+namespace {
+
+std::string hex(std::uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+std::size_t padded(std::size_t n) { return (n + 1) / 2 * 2; }
+std::uint64_t align64(std::uint64_t a) { return (a + 63) / 64 * 64; }
+
+sc_core::sc_time clock_period(double mhz) {
+    return sc_core::sc_time(std::llround(1e6 / mhz), sc_core::SC_PS);
+}
+
+// Steps the W stream of one batch serves, which sizes BUF_x and BUF_wx.
+std::size_t batch_steps(const PlatformConfig& config, std::size_t layer) {
+    if (config.schedule.kind == Schedule::sequential) return 1;
+    std::size_t spmv = 0;
+    for (const PeConfig& pe : config.accel.pes) spmv += pe.role == PeRole::spmv;
+    return spmv * config.schedule.n_fuse_for(layer);
+}
+
+}  // namespace
+
+WorkloadImage build_workload(const PlatformConfig& config) {
+    WorkloadImage image;
+    const WorkloadSpec& spec = config.workload.spec;
+    image.steps = spec.steps;
+    image.sequences = spec.sequences;
+    if (config.workload.npy_layers.empty()) {
+        Workload w = generate_workload(spec);
+        image.layers = std::move(w.layers);
+        image.gains = std::move(w.gains);
+        image.inputs = std::move(w.inputs);
+    } else {
+        for (const NpyLayerFiles& f : config.workload.npy_layers) {
+            image.layers.push_back(load_layer_npy(f.w, f.u, f.bias));
+            image.gains.push_back(1.0);
+        }
+        for (std::size_t k = 1; k < image.layers.size(); ++k)
+            if (image.layers[k].input_size != image.layers[k - 1].hidden_size)
+                throw Error("workload.layers[" + std::to_string(k) + "]: input size " +
+                            std::to_string(image.layers[k].input_size) + " does not match layer " +
+                            std::to_string(k - 1) + "'s hidden size " +
+                            std::to_string(image.layers[k - 1].hidden_size));
+        // Inputs from the generator's input stream, so .npy runs stay deterministic too.
+        WorkloadSpec inputs_only = spec;
+        inputs_only.layers = {LayerSpec{image.layers[0].input_size, 1, 0.0, 0.0, 0.0f, 1.0, std::nullopt}};
+        image.inputs = generate_workload(inputs_only).inputs;
+    }
+
+    const std::uint64_t base = config.dram.base + kImageOffset;
+    std::uint64_t at = base;
+    for (std::size_t k = 0; k < image.layers.size(); ++k) {
+        const LstmLayerWeights& l = image.layers[k];
+        LayerImage li;
+        li.m = l.input_size;
+        li.n = l.hidden_size;
+        li.threshold = config.workload.npy_layers.empty() ? spec.layers[k].h_threshold
+                                                          : config.workload.npy_layers[k].h_threshold;
+        li.w = esell::encode(l.w);
+        li.u = esell::encode(l.u);
+        li.w_addr = at = align64(at);
+        at += 8 * li.w.words.size();
+        li.u_addr = at = align64(at);
+        at += 8 * li.u.words.size();
+        li.table_addr = at = align64(at);
+        at += 8 * esell::pack_word_table(li.u.block_col_words).size();
+        li.bias_addr = at = align64(at);
+        at += 8 * esell::pack_bias(l.bias).size();
+        for (std::size_t s = 0; s < image.sequences; ++s) {
+            li.h_addr.push_back(at = align64(at));
+            at += 4 * image.steps * padded(li.n);
+        }
+        image.placed.push_back(std::move(li));
+    }
+    for (std::size_t s = 0; s < image.sequences; ++s) {
+        image.x_addr.push_back(at = align64(at));
+        at += 4 * image.steps * padded(image.layers[0].input_size);
+    }
+    image.end = at;
+    if (image.end > config.dram.base + config.dram.size) {
+        std::ostringstream msg;
+        msg << "dram.size: the workload image needs " << (image.end - config.dram.base) << " bytes from "
+            << hex(config.dram.base) << " but the DRAM has " << config.dram.size;
+        throw Error(msg.str());
+    }
+    return image;
+}
+
+AcceleratorBuffers fit_buffers(const PlatformConfig& config, const WorkloadImage& image) {
+    AcceleratorBuffers need = config.accel.buffers;
+    struct Want {
+        const char* key;
+        BufferConfig* buffer;
+        bool automatic;
+        std::size_t entries = 0;
+    };
+    Want wants[] = {{"x", &need.x, config.auto_capacity.x},       {"wx", &need.wx, config.auto_capacity.wx},
+                    {"uh", &need.uh, config.auto_capacity.uh},    {"h", &need.h, config.auto_capacity.h},
+                    {"c", &need.c, config.auto_capacity.c},       {"bias", &need.bias, config.auto_capacity.bias},
+                    {"table", &need.table, config.auto_capacity.table}};
+    std::size_t worst_layer[7] = {};
+    for (std::size_t k = 0; k < image.layers.size(); ++k) {
+        const std::size_t m = image.layers[k].input_size, n = image.layers[k].hidden_size;
+        const std::size_t b = batch_steps(config, k);
+        const std::size_t entries[7] = {2 * b * padded(m), 2 * b * 4 * n, 4 * n, n, n, 4 * n, (n + 3) / 4};
+        for (int i = 0; i < 7; ++i)
+            if (entries[i] > wants[i].entries) wants[i].entries = entries[i], worst_layer[i] = k;
+    }
+    for (int i = 0; i < 7; ++i) {
+        Want& w = wants[i];
+        if (w.automatic) {
+            w.buffer->capacity = w.entries;
+        } else if (w.buffer->capacity < w.entries) {
+            std::ostringstream msg;
+            msg << config.source << ": accel.buffers." << w.key << ".capacity: layer " << worst_layer[i] + 1
+                << " needs " << w.entries << " entries, the buffer has " << w.buffer->capacity;
+            throw Error(msg.str());
+        }
+    }
+    return need;
+}
+
+std::vector<std::vector<float>> golden_outputs(const WorkloadImage& image, std::size_t sequence,
+                                               const ScheduleConfig& schedule, std::vector<HPruningStats>* stats) {
+    std::vector<std::vector<float>> out;
+    const std::size_t m0 = image.layers[0].input_size;
+    std::vector<float> xs(image.inputs.begin() + static_cast<std::ptrdiff_t>(sequence * image.steps * m0),
+                          image.inputs.begin() + static_cast<std::ptrdiff_t>((sequence + 1) * image.steps * m0));
+    for (std::size_t k = 0; k < image.layers.size(); ++k) {
+        const HPruning pruning{schedule.pruning, image.placed[k].threshold, esell::kBlockColWidth};
+        HPruningStats s;
+        out.push_back(golden_lstm_layer(image.layers[k], xs, image.steps, pruning, &s));
+        if (stats) stats->push_back(s);
+        xs = out.back();
+    }
+    return out;
+}
+
+Platform::Platform(const PlatformConfig& config)
+    : config_(config), image_(build_workload(config)), clock_(clock_period(config.clock_mhz)) {
+    config_.accel.buffers = fit_buffers(config_, image_);
+    config_.rocc.memory_latency = config_.dram.latency;
+
+    dram_ = std::make_unique<Dram>("dram", config_.dram, clock_);
+    channel_ = std::make_unique<RoccChannel>("rocc", config_.rocc, clock_, Accelerator::known_functs());
+    accel_ = std::make_unique<Accelerator>("accel", config_.accel, clock_);
+    driver_ = std::make_unique<RoccDriver>("core", host_program(), clock_);
+    channel_->mem.bind(dram_->socket);
+    accel_->cmd.bind(*channel_);
+    accel_->data.bind(*channel_);
+    driver_->rocc.bind(*channel_);
+    load_image();
+    open_trace();
+}
+
+Platform::~Platform() {
+    if (trace_) sc_core::sc_close_vcd_trace_file(trace_);
+}
+
+void Platform::load_image() {
+    for (std::size_t k = 0; k < image_.layers.size(); ++k) {
+        const LayerImage& li = image_.placed[k];
+        const std::vector<std::uint64_t> table = esell::pack_word_table(li.u.block_col_words);
+        const std::vector<std::uint64_t> bias = esell::pack_bias(image_.layers[k].bias);
+        dram_->write_backdoor(li.w_addr, li.w.words.data(), 8 * li.w.words.size());
+        dram_->write_backdoor(li.u_addr, li.u.words.data(), 8 * li.u.words.size());
+        dram_->write_backdoor(li.table_addr, table.data(), 8 * table.size());
+        dram_->write_backdoor(li.bias_addr, bias.data(), 8 * bias.size());
+    }
+    const std::size_t m = image_.layers[0].input_size;
+    std::vector<float> row(padded(m), 0.0f);
+    for (std::size_t s = 0; s < image_.sequences; ++s)
+        for (std::size_t t = 0; t < image_.steps; ++t) {
+            std::copy_n(&image_.inputs[(s * image_.steps + t) * m], m, row.begin());
+            dram_->write_backdoor(image_.x_addr[s] + 4 * padded(m) * t, row.data(), 4 * row.size());
+        }
+}
+
+std::vector<LayerCommands> Platform::host_program() const {
+    std::vector<LayerCommands> program;
+    std::uint64_t flags = 0;
+    if (config_.schedule.kind == Schedule::sequential) flags |= rocc_cmd::kFlagSequential;
+    if (!config_.schedule.pruning) flags |= rocc_cmd::kFlagNoPruning;
+    for (std::size_t s = 0; s < image_.sequences; ++s) {
+        for (std::size_t k = 0; k < image_.placed.size(); ++k) {
+            const LayerImage& li = image_.placed[k];
+            LayerCommands c;
+            c.m = li.m;
+            c.n = li.n;
+            c.threshold = li.threshold;
+            c.steps = image_.steps;
+            c.w_addr = li.w_addr;
+            c.bias_addr = li.bias_addr;
+            c.table_addr = li.table_addr;
+            c.n_fuse = config_.schedule.n_fuse_for(k);
+            c.x_addr = k == 0 ? image_.x_addr[s] : image_.placed[k - 1].h_addr[s];
+            c.h_addr = li.h_addr[s];
+            c.u_addr = li.u_addr;
+            c.flags = flags;
+            program.push_back(c);
+        }
+    }
+    return program;
+}
+
+void Platform::open_trace() {
+    if (config_.vcd.empty()) return;
+    std::string path = config_.vcd;
+    // SystemC appends ".vcd" itself.
+    if (path.size() > 4 && path.compare(path.size() - 4, 4, ".vcd") == 0) path.resize(path.size() - 4);
+    trace_ = sc_core::sc_create_vcd_trace_file(path.c_str());
+    if (!trace_) throw Error("trace.vcd: cannot create " + config_.vcd);
+    trace_->set_time_unit(static_cast<double>(clock_.period().value()), sc_core::SC_PS);
+    sc_core::sc_trace(trace_, driver_->state.signal, "core.state");
+    sc_core::sc_trace(trace_, channel_->owner, "rocc.owner");
+    sc_core::sc_trace(trace_, channel_->w_side.signal, "rocc.w_side");
+    sc_core::sc_trace(trace_, channel_->u_side.signal, "rocc.u_side");
+    sc_core::sc_trace(trace_, channel_->words_moved.signal, "rocc.words");
+    sc_core::sc_trace(trace_, dram_->busy.signal, "dram.busy");
+    sc_core::sc_trace(trace_, accel_->phase.signal, "accel.phase");
+    sc_core::sc_trace(trace_, accel_->uh_step.signal, "accel.uh_step");
+    for (const auto& pe : accel_->pes()) {
+        sc_core::sc_trace(trace_, pe->state.signal, "accel." + pe->config().name + ".state");
+        sc_core::sc_trace(trace_, pe->step.signal, "accel." + pe->config().name + ".step");
+    }
+    sc_core::sc_trace(trace_, accel_->vector_pe().state.signal, "accel.vpe.state");
+    for (const OnChipBuffer* b : accel_->buffers())
+        sc_core::sc_trace(trace_, b->fill.signal, std::string("accel.") + b->basename() + ".fill");
+}
+
+void Platform::set_progress(std::function<void(std::size_t, std::size_t)> progress) {
+    accel_->on_step = [this, progress](const LayerRun&, std::size_t step) {
+        progress(accel_->runs().size() - 1, step);
+    };
+}
+
+bool Platform::run(std::string* error) {
+    sc_core::sc_start();
+    if (!driver_->finished()) {
+        if (error) *error = "the host stopped before finishing its program (simulation ran out of events)";
+        return false;
+    }
+    return true;
+}
+
+GoldenCheck Platform::check_golden() const {
+    GoldenCheck check;
+    for (std::size_t s = 0; s < image_.sequences && check.passed; ++s) {
+        const std::vector<std::vector<float>> golden = golden_outputs(image_, s, config_.schedule);
+        for (std::size_t k = 0; k < golden.size() && check.passed; ++k) {
+            const std::size_t n = image_.layers[k].hidden_size;
+            std::vector<float> row(padded(n));
+            for (std::size_t t = 0; t < image_.steps && check.passed; ++t) {
+                dram_->read_backdoor(image_.placed[k].h_addr[s] + 4 * padded(n) * t, row.data(), 4 * row.size());
+                for (std::size_t i = 0; i < n; ++i) {
+                    ++check.values;
+                    const float want = golden[k][t * n + i];
+                    // The datapath adds in the golden model's order: results agree bit for bit.
+                    if (std::memcmp(&row[i], &want, sizeof want) != 0) {
+                        char buf[200];
+                        std::snprintf(buf, sizeof buf,
+                                      "layer %zu, sequence %zu, step %zu, h[%zu]: %.9g (accelerator) vs %.9g (golden)",
+                                      k + 1, s, t, i, static_cast<double>(row[i]), static_cast<double>(want));
+                        check.first_mismatch = buf;
+                        check.passed = false;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    return check;
+}
+
+}  // namespace elstm

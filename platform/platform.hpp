@@ -1,0 +1,99 @@
+#pragma once
+#include <systemc>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "accel/accelerator.hpp"
+#include "driver/rocc_driver.hpp"
+#include "dram/dram.hpp"
+#include "numeric/esell.hpp"
+#include "numeric/lstm.hpp"
+#include "platform_config.hpp"
+#include "rocc/rocc_channel.hpp"
+#include "sim/clock.hpp"
+
+namespace elstm {
+
+// Where one layer's data sits in DRAM.
+struct LayerImage {
+    std::size_t m = 0, n = 0;
+    float threshold = 0.0f;
+    std::uint64_t w_addr = 0, u_addr = 0, table_addr = 0, bias_addr = 0;
+    esell::EsellMatrix w, u;            // the packed weights as stored
+    std::vector<std::uint64_t> h_addr;  // per sequence: steps × padded n fp32
+};
+
+// The workload as the platform lays it out: weights (fp16 values), inputs, addresses.
+struct WorkloadImage {
+    std::vector<LstmLayerWeights> layers;
+    std::vector<double> gains;            // generator gain per layer (1 for .npy layers)
+    std::size_t steps = 0, sequences = 0;
+    std::vector<float> inputs;            // sequences × steps × m (unpadded)
+    std::vector<LayerImage> placed;
+    std::vector<std::uint64_t> x_addr;    // per sequence: steps × padded m fp32
+    std::uint64_t end = 0;                // first byte past the image
+};
+
+// The first DRAM byte the workload image may use: below it is room for firmware.
+constexpr std::uint64_t kImageOffset = 1ull << 20;
+
+// Builds the workload of `config` (generated or from .npy files). Throws elstm::Error.
+WorkloadImage build_workload(const PlatformConfig& config);
+
+// Buffer capacities every layer of the workload needs under the configured schedule;
+// `auto` buffers take them, explicit ones must hold them (elstm::Error naming the key).
+AcceleratorBuffers fit_buffers(const PlatformConfig& config, const WorkloadImage& image);
+
+// Golden result of one sequence through all layers: each layer's h (steps × n).
+std::vector<std::vector<float>> golden_outputs(const WorkloadImage& image, std::size_t sequence,
+                                               const ScheduleConfig& schedule,
+                                               std::vector<HPruningStats>* stats = nullptr);
+
+struct GoldenCheck {
+    bool passed = true;
+    std::string first_mismatch;  // "layer 2, sequence 0, step 3, h[17]: 0.1234 (accelerator) vs ..."
+    std::uint64_t values = 0;    // h values compared
+};
+
+// The whole E-LSTM system of one config: DRAM, RoCC channel, accelerator and the host (the
+// test-bench driver), bound and ready to run. Construct once per process (SystemC elaborates once).
+class Platform {
+public:
+    explicit Platform(const PlatformConfig& config);
+    ~Platform();
+
+    // Simulates to the end. Returns false (and fills `error`) if the host did not finish.
+    bool run(std::string* error);
+    // Compares every layer's h in DRAM with the golden LSTM.
+    GoldenCheck check_golden() const;
+
+    const PlatformConfig& config() const { return config_; }
+    const WorkloadImage& image() const { return image_; }
+    const sim::Clock& clock() const { return clock_; }
+    const Dram& dram() const { return *dram_; }
+    const RoccChannel& channel() const { return *channel_; }
+    const Accelerator& accelerator() const { return *accel_; }
+    const RoccDriver& driver() const { return *driver_; }
+    // Progress: called after every simulated step with (layer run index, step).
+    void set_progress(std::function<void(std::size_t run, std::size_t step)> progress);
+
+private:
+    void load_image();
+    std::vector<LayerCommands> host_program() const;
+    void open_trace();
+
+    PlatformConfig config_;
+    WorkloadImage image_;
+    sim::Clock clock_;
+    std::unique_ptr<Dram> dram_;
+    std::unique_ptr<RoccChannel> channel_;
+    std::unique_ptr<Accelerator> accel_;
+    std::unique_ptr<RoccDriver> driver_;
+    sc_core::sc_trace_file* trace_ = nullptr;
+};
+
+}  // namespace elstm

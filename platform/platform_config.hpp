@@ -1,0 +1,53 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "accel/accelerator.hpp"
+#include "dram/dram.hpp"
+#include "rocc/rocc_channel.hpp"
+#include "numeric/workload.hpp"
+
+namespace elstm {
+
+// One layer's weights from NumPy files instead of the generator.
+struct NpyLayerFiles {
+    std::string w, u, bias;
+    float h_threshold = 0.0f;
+};
+
+struct WorkloadConfig {
+    // Generated layers (benchmark or explicit shapes); steps, sequences and seed live here.
+    WorkloadSpec spec;
+    // When not empty, the layers come from these files (spec.layers is then empty) and
+    // spec.steps / sequences / seed still apply (inputs are generated).
+    std::vector<NpyLayerFiles> npy_layers;
+};
+
+struct ScheduleConfig {
+    Schedule kind = Schedule::cell_fusion;
+    std::vector<unsigned> n_fuse{3};  // per layer; one value applies to every layer
+    bool pruning = true;
+    unsigned n_fuse_for(std::size_t layer) const { return n_fuse.size() == 1 ? n_fuse[0] : n_fuse.at(layer); }
+};
+
+// Which buffers were given as `capacity: auto` (sized by the platform to fit the workload).
+struct AutoCapacity {
+    bool x = true, wx = true, uh = true, h = true, c = true, bias = true, table = true;
+};
+
+struct PlatformConfig {
+    std::string source;                  // the YAML file, for messages
+    double clock_mhz = 1000.0;
+    DramConfig dram;
+    RoccChannelConfig rocc;              // rocc.timing holds fast/exact; memory_latency = dram.latency
+    AcceleratorConfig accel;
+    AutoCapacity auto_capacity;
+    ScheduleConfig schedule;
+    WorkloadConfig workload;
+    std::string vcd;                     // empty: no VCD
+    std::string stats;                   // empty: no JSON stats file
+};
+
+}  // namespace elstm

@@ -1,0 +1,215 @@
+#include "stats.hpp"
+
+#include <cstdio>
+#include <sstream>
+#include <vector>
+
+#include "numeric/analytic.hpp"
+
+namespace elstm {
+
+namespace {
+
+// A minimal JSON writer: fixed formatting so the output is byte-stable.
+class Json {
+public:
+    explicit Json(std::ostringstream& os) : os_(os) {}
+    void open(const char* key, char bracket) {
+        comma();
+        if (key) os_ << '"' << key << "\": ";
+        os_ << bracket;
+        first_ = true;
+    }
+    void close(char bracket) {
+        os_ << bracket;
+        first_ = false;
+    }
+    void num(const char* key, double v) {
+        char buf[40];
+        std::snprintf(buf, sizeof buf, "%.6g", v);
+        field(key) << buf;
+    }
+    void uint(const char* key, std::uint64_t v) { field(key) << v; }
+    void str(const char* key, const std::string& v) {
+        std::ostream& o = field(key);
+        o << '"';
+        for (char c : v) {
+            if (c == '"' || c == '\\') o << '\\';
+            o << c;
+        }
+        o << '"';
+    }
+    void boolean(const char* key, bool v) { field(key) << (v ? "true" : "false"); }
+
+private:
+    void comma() {
+        if (!first_) os_ << ", ";
+        first_ = false;
+    }
+    std::ostream& field(const char* key) {
+        comma();
+        if (key) os_ << '"' << key << "\": ";
+        return os_;
+    }
+    std::ostringstream& os_;
+    bool first_ = true;
+};
+
+double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
+
+const char* schedule_name(Schedule s) { return s == Schedule::cell_fusion ? "cell_fusion" : "sequential"; }
+
+// The paper's model for one run, fed with the run's own sparsities (h: the fraction it skipped).
+double analytic_cycles(const Platform& p, const LayerRun& run, std::size_t layer) {
+    const LstmLayerWeights& l = p.image().layers[layer];
+    AnalyticLayer a{run.m, run.n, run.steps, l.w.zero_fraction(), l.u.zero_fraction(),
+                    ratio(static_cast<double>(run.h_blocks_skipped), static_cast<double>(run.h_blocks_total))};
+    if (run.schedule == Schedule::sequential) return analytic_sequential(a);
+    std::size_t spmv = 0;
+    for (const auto& pe : p.accelerator().pes()) spmv += pe->config().role == PeRole::spmv;
+    return analytic_cell_fusion(a, static_cast<unsigned>(spmv + 1), run.n_fuse).total();
+}
+
+std::uint64_t total_cycles(const Platform& p) {
+    std::uint64_t c = 0;
+    for (const LayerRun& r : p.accelerator().runs()) c += r.cycles();
+    return c;
+}
+
+}  // namespace
+
+std::string stats_json(const Platform& p, const GoldenCheck& golden) {
+    std::ostringstream os;
+    Json j(os);
+    const std::vector<LayerRun>& runs = p.accelerator().runs();
+    const std::size_t layers = p.image().layers.size();
+    j.open(nullptr, '{');
+    j.str("config", p.config().source);
+    j.str("timing", p.config().rocc.timing == PortTiming::exact ? "exact" : "fast");
+    j.num("clock_mhz", p.config().clock_mhz);
+    j.uint("cycles", total_cycles(p));
+    j.uint("end_cycle", p.clock().now());
+
+    j.open("runs", '[');
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        const LayerRun& r = runs[i];
+        j.open(nullptr, '{');
+        j.uint("layer", i % layers + 1);
+        j.uint("sequence", i / layers);
+        j.uint("m", r.m), j.uint("n", r.n), j.uint("steps", r.steps);
+        j.str("schedule", schedule_name(r.schedule));
+        j.uint("n_fuse", r.n_fuse), j.uint("batches", r.batches);
+        j.uint("cycles", r.cycles());
+        j.uint("prolog", r.prolog), j.uint("main", r.main), j.uint("epilog", r.epilog);
+        j.uint("h_blocks_total", r.h_blocks_total), j.uint("h_blocks_skipped", r.h_blocks_skipped);
+        j.num("h_sparsity", ratio(static_cast<double>(r.h_blocks_skipped), static_cast<double>(r.h_blocks_total)));
+        const double analytic = analytic_cycles(p, r, i % layers);
+        j.num("analytic_cycles", analytic);
+        j.num("cycles_over_analytic", ratio(static_cast<double>(r.cycles()), analytic));
+        j.open("port_words", '{');
+        for (int u = 1; u < kPortUsers; ++u) j.uint(port_user_name(static_cast<PortUser>(u)), r.words[u]);
+        j.close('}');
+        j.num("port_utilisation_w", ratio(static_cast<double>(r.words[int(PortUser::w)]), double(r.cycles())));
+        j.num("port_utilisation_u", ratio(static_cast<double>(r.words[int(PortUser::u)]), double(r.cycles())));
+        j.open("pe_utilisation", '{');
+        for (std::size_t k = 0; k < r.pe_busy.size(); ++k)
+            j.num(p.accelerator().pes()[k]->config().name.c_str(), ratio(double(r.pe_busy[k]), double(r.cycles())));
+        j.num("vpe", ratio(double(r.vector_busy), double(r.cycles())));
+        j.close('}');
+        j.close('}');
+    }
+    j.close(']');
+
+    j.open("pes", '[');
+    for (const auto& pe : p.accelerator().pes()) {
+        j.open(nullptr, '{');
+        j.str("name", pe->config().name);
+        j.str("role", pe_role_name(pe->config().role));
+        j.uint("busy_cycles", pe->busy_cycles());
+        j.uint("macs", pe->macs());
+        j.num("utilisation", ratio(double(pe->busy_cycles()), double(total_cycles(p))));
+        j.close('}');
+    }
+    j.close(']');
+
+    j.open("rocc", '{');
+    for (int u = 1; u < kPortUsers; ++u) j.uint(port_user_name(static_cast<PortUser>(u)), p.channel().words(static_cast<PortUser>(u)));
+    j.num("utilisation", ratio(double(p.channel().total_words()), double(total_cycles(p))));
+    j.close('}');
+
+    j.open("dram", '{');
+    j.uint("bytes_read", p.dram().bytes_read());
+    j.uint("bytes_written", p.dram().bytes_written());
+    j.uint("accesses", p.dram().accesses());
+    j.close('}');
+
+    j.open("buffers", '[');
+    for (const OnChipBuffer* b : p.accelerator().buffers()) {
+        j.open(nullptr, '{');
+        j.str("name", b->basename());
+        j.uint("capacity", b->config().capacity);
+        j.uint("entry_bits", b->config().entry_bits);
+        j.uint("ports", b->config().ports);
+        j.uint("peak_fill", static_cast<std::uint64_t>(b->peak_fill()));
+        j.uint("reads", b->reads()), j.uint("writes", b->writes());
+        j.num("area", b->area());
+        j.close('}');
+    }
+    j.close(']');
+
+    j.open("golden", '{');
+    j.boolean("passed", golden.passed);
+    j.uint("values_compared", golden.values);
+    j.str("first_mismatch", golden.first_mismatch);
+    j.close('}');
+    j.close('}');
+    os << '\n';
+    return os.str();
+}
+
+void print_summary(std::ostream& os, const Platform& p, const GoldenCheck& golden, double wall_seconds) {
+    const std::vector<LayerRun>& runs = p.accelerator().runs();
+    const std::size_t layers = p.image().layers.size();
+    char line[256];
+    os << "elstm-vp: " << p.config().source << " (" << (p.config().rocc.timing == PortTiming::exact ? "exact" : "fast")
+       << " timing)\n";
+    os << "  run  layer seq  schedule     n_fuse       cycles       prolog         main       epilog  h_skip  W_port  U_port  /analytic\n";
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        const LayerRun& r = runs[i];
+        std::snprintf(line, sizeof line, "  %3zu  %5zu %3zu  %-11s %7u %12llu %12llu %12llu %12llu  %5.1f%%  %5.1f%%  %5.1f%%  %8.3f\n", i,
+                      i % layers + 1, i / layers, schedule_name(r.schedule), r.n_fuse,
+                      (unsigned long long)r.cycles(), (unsigned long long)r.prolog, (unsigned long long)r.main,
+                      (unsigned long long)r.epilog,
+                      100 * ratio(double(r.h_blocks_skipped), double(r.h_blocks_total)),
+                      100 * ratio(double(r.words[int(PortUser::w)]), double(r.cycles())),
+                      100 * ratio(double(r.words[int(PortUser::u)]), double(r.cycles())),
+                      ratio(double(r.cycles()), analytic_cycles(p, r, i % layers)));
+        os << line;
+    }
+    const std::uint64_t cycles = total_cycles(p);
+    os << "  PEs:";
+    for (const auto& pe : p.accelerator().pes()) {
+        std::snprintf(line, sizeof line, " %s(%s) %.1f%%", pe->config().name.c_str(), pe_role_name(pe->config().role),
+                      100 * ratio(double(pe->busy_cycles()), double(cycles)));
+        os << line;
+    }
+    os << "\n  buffers:";
+    double area = 0;
+    for (const OnChipBuffer* b : p.accelerator().buffers()) {
+        os << ' ' << b->basename() << '=' << b->config().capacity;
+        area += b->area();
+    }
+    std::snprintf(line, sizeof line, " entries; area %.4g (bits^0.9 x ports^0.7)\n", area);
+    os << line;
+    std::snprintf(line, sizeof line, "  DRAM: %llu bytes read, %llu written\n",
+                  (unsigned long long)p.dram().bytes_read(), (unsigned long long)p.dram().bytes_written());
+    os << line;
+    os << "  golden check: " << (golden.passed ? "passed" : "FAILED") << " (" << golden.values << " h values, bit-exact)";
+    if (!golden.passed) os << ": first mismatch at " << golden.first_mismatch;
+    os << '\n';
+    std::snprintf(line, sizeof line, "  %llu cycles simulated in %.3f s wall: %.3g cycles/s\n",
+                  (unsigned long long)cycles, wall_seconds, ratio(double(cycles), wall_seconds));
+    os << line;
+}
+
+}  // namespace elstm

@@ -1,0 +1,17 @@
+#pragma once
+#include <ostream>
+#include <string>
+
+#include "platform.hpp"
+
+namespace elstm {
+
+// The run's statistics as JSON (DESIGN.md §6). Only simulated quantities go in, so the same
+// config and seed give a byte-identical file; wall-clock figures go to the summary only.
+std::string stats_json(const Platform& platform, const GoldenCheck& golden);
+
+// The human summary on stdout: per layer cycles and split, utilisations, skipped h blocks,
+// analytic comparison, buffers, and the simulation speed.
+void print_summary(std::ostream& os, const Platform& platform, const GoldenCheck& golden, double wall_seconds);
+
+}  // namespace elstm

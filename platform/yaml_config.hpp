@@ -1,0 +1,23 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include "numeric/error.hpp"
+#include "platform_config.hpp"
+
+namespace elstm {
+
+// A bad configuration. The message names where and what, in one line:
+// `FILE:LINE:COL: KEY: what is wrong`, or `--set KEY=VALUE: what is wrong` for an override.
+class ConfigError : public Error {
+public:
+    explicit ConfigError(const std::string& what) : Error(what) {}
+};
+
+// Reads the platform YAML at `path` (the only place YAML is parsed; the schema is in
+// docs/config.md). `overrides` are `key.path=value` strings from `--set`, applied to the YAML
+// tree before it is checked; a value is parsed as YAML, so `schedule.n_fuse=[3,2]` is a list.
+// npy paths come back resolved relative to the YAML file's directory. Throws ConfigError.
+PlatformConfig load_platform_config(const std::string& path, const std::vector<std::string>& overrides);
+
+}  // namespace elstm

@@ -38,6 +38,11 @@ std::string comma_list(const std::vector<std::string>& names) {
     return s;
 }
 
+// "1 layer", "2 layers".
+std::string count(std::size_t n, const std::string& noun) {
+    return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
 bool is_identifier(const std::string& s) {
     auto head = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; };
     auto tail = [&](char c) { return head(c) || std::isdigit(static_cast<unsigned char>(c)); };
@@ -338,7 +343,8 @@ const Schema* schema_step(const Schema& s, const PathStep& step) {
 
 std::string unknown_key_hint(const Schema& s, const std::string& path, const PathStep& step) {
     const std::string where = path.empty() ? "at the top level" : "of " + path;
-    if (s.kind == Schema::Kind::map && step.index) return "; " + (path.empty() ? "the top level" : path) + " is not a list";
+    if (s.kind == Schema::Kind::map && step.index)
+        return "; " + (path.empty() ? "the top level" : path) + " is not a list";
     if (s.kind == Schema::Kind::map) return "; valid keys " + where + ": " + s.key_list();
     if (s.kind == Schema::Kind::list) return "; " + path + " is a list: use " + path + "[N]";
     return "; " + path + " takes a whole value";
@@ -521,14 +527,15 @@ std::uint64_t get_size(const Item& it, std::uint64_t min, std::uint64_t max) {
     const std::optional<std::uint64_t> v = parse_uint(s);
     if (!v) it.fail("expected " + expected + ", got '" + it.node().Scalar() + "'");
     if (*v > (max >> shift) || (*v << shift) < min)
-        it.fail(it.node().Scalar() + " is out of range; expected " + uint_range(min, max) + " bytes");
+        it.fail(it.node().Scalar() + " is out of range; expected a size " + uint_range(min, max) + " bytes");
     return *v << shift;
 }
 
 // A key with only one value modelled: any other is an error that says why.
 template <class T>
 void read_fixed(const Item& it, T& field, std::uint64_t only, const std::string& why) {
-    if (it.present() && get_uint(it, 0, kMaxU64) != only) it.fail("only " + std::to_string(only) + " is supported: " + why);
+    if (it.present() && get_uint(it, 0, kMaxU64) != only)
+        it.fail("only " + std::to_string(only) + " is supported: " + why);
     field = static_cast<T>(only);
 }
 
@@ -545,12 +552,13 @@ auto per_layer(const Item& it, Get get) -> std::vector<decltype(get(it))> {
 
 void check_layer_count(const Item& it, std::size_t layers) {
     if (it.node().IsSequence() && it.size() != layers)
-        it.fail("the list has " + std::to_string(it.size()) + " values but the workload has " + std::to_string(layers) +
-                " layers (give one per layer, or a single value for all)");
+        it.fail("the list has " + count(it.size(), "value") + " but the workload has " + count(layers, "layer") +
+                " (give one per layer, or a single value for all)");
 }
 
 void check_conflict(const Item& a, const Item& b) {
-    if (a.present() && b.present()) b.fail("conflicts with " + a.path() + " (" + a.where() + "); give only one of them");
+    if (a.present() && b.present())
+        b.fail("conflicts with " + a.path() + " (" + a.where() + "); give only one of them");
 }
 
 // ---- The sections
@@ -584,7 +592,8 @@ DramConfig read_dram(const Item& it) {
 RoccChannelConfig read_rocc(const Item& it) {
     RoccChannelConfig r;
     read_fixed(it["word_bits"], r.word_bits, 64, "eSELL is defined on 64-bit RoCC words");
-    read_fixed(it["words_per_cycle"], r.words_per_cycle, 1, "the paper's RoCC port moves one word per cycle, the only rate modelled");
+    read_fixed(it["words_per_cycle"], r.words_per_cycle, 1,
+               "the paper's RoCC port moves one word per cycle, the only rate modelled");
     read_uint(it["command_queue"], r.command_queue, 1, 64);
     return r;
 }
@@ -606,7 +615,8 @@ std::vector<PeConfig> read_pes(const Item& list) {
     std::map<std::string, std::string> seen;  // name → where
     for (std::size_t k = 0; k < list.size(); ++k) {
         const Item pe = list[k];
-        if (!pe.node().IsMap()) pe.fail("expected a map (keys: name, role, macc_per_cycle), got " + describe(pe.node()));
+        if (!pe.node().IsMap())
+            pe.fail("expected a map (keys: name, role, macc_per_cycle), got " + describe(pe.node()));
         PeConfig c;
         const Item name = pe["name"];
         c.name = get_string(name);
@@ -662,7 +672,8 @@ AcceleratorConfig read_accel(const Item& it, AutoCapacity& automatic) {
 
 ScheduleConfig read_schedule(const Item& it) {
     ScheduleConfig s;
-    read_enum(it["kind"], s.kind, Choices<Schedule>{{"cell_fusion", Schedule::cell_fusion}, {"sequential", Schedule::sequential}});
+    read_enum(it["kind"], s.kind,
+              Choices<Schedule>{{"cell_fusion", Schedule::cell_fusion}, {"sequential", Schedule::sequential}});
     const Item n_fuse = it["n_fuse"];
     if (n_fuse.present())
         s.n_fuse = per_layer(n_fuse, [](const Item& v) { return static_cast<unsigned>(get_uint(v, 1, kMaxFuse)); });
@@ -730,7 +741,8 @@ WorkloadSpec read_benchmark(const Item& workload, const Item& name) {
     if (target.present()) {
         const auto values = per_layer(target, [](const Item& v) { return get_double(v, kFractionBelowOne); });
         check_layer_count(target, spec.layers.size());
-        for (std::size_t k = 0; k < spec.layers.size(); ++k) spec.layers[k].target_h_sparsity = values[values.size() == 1 ? 0 : k];
+        for (std::size_t k = 0; k < spec.layers.size(); ++k)
+            spec.layers[k].target_h_sparsity = values[values.size() == 1 ? 0 : k];
     }
     return spec;
 }
@@ -751,7 +763,6 @@ void validate(const Item& workload, const WorkloadSpec& spec) {
 }
 
 WorkloadConfig read_workload(const Item& it, const fs::path& dir) {
-    if (!it.present() || it.node().IsNull()) it.fail("required: give workload.benchmark or workload.layers");
     const Item benchmark = it["benchmark"], layers = it["layers"];
     check_conflict(benchmark, layers);
     WorkloadConfig w;
@@ -762,7 +773,7 @@ WorkloadConfig read_workload(const Item& it, const fs::path& dir) {
         read_layers(it, layers, dir, w);
         w.spec.steps = get_uint(it["steps"], 1, kMaxCount);  // explicit layers have no default length
     } else {
-        it.fail("give workload.benchmark or workload.layers");
+        it.fail("required: give workload.benchmark or workload.layers");
     }
     read_uint(it["sequences"], w.spec.sequences, 1, kMaxCount);
     read_uint(it["seed"], w.spec.seed, 0, kMaxU64);
@@ -776,7 +787,8 @@ PlatformConfig read_platform(const Item& root, const fs::path& dir) {
     read_clock(root["clock_mhz"], c.clock_mhz);
     c.dram = read_dram(root["dram"]);
     c.rocc = read_rocc(root["rocc"]);
-    read_enum(root["timing"], c.rocc.timing, Choices<PortTiming>{{"fast", PortTiming::fast}, {"exact", PortTiming::exact}});
+    read_enum(root["timing"], c.rocc.timing,
+              Choices<PortTiming>{{"fast", PortTiming::fast}, {"exact", PortTiming::exact}});
     c.rocc.memory_latency = c.dram.latency;
     c.accel = read_accel(root["accel"], c.auto_capacity);
     c.schedule = read_schedule(root["schedule"]);

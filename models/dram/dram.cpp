@@ -50,7 +50,8 @@ tlm::tlm_response_status payload_status(const tlm::tlm_generic_payload& trans) {
 Dram::Dram(sc_core::sc_module_name name, const DramConfig& config, const sim::Clock& clock)
     : sc_module(name), socket("socket"), busy("busy", clock), config_(config), clock_(clock) {
     validate(config_, this->name());
-    memory_.assign(config_.size, 0);
+    memory_.reset(static_cast<unsigned char*>(std::calloc(config_.size, 1)));
+    if (!memory_) throw Error("dram.size: cannot allocate " + std::to_string(config_.size) + " bytes");
     socket.register_b_transport(this, &Dram::b_transport);
     socket.register_transport_dbg(this, &Dram::transport_dbg);
     socket.register_get_direct_mem_ptr(this, &Dram::get_direct_mem_ptr);
@@ -76,10 +77,10 @@ void Dram::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay)
     const std::uint64_t offset = trans.get_address() - config_.base;
     const unsigned len = trans.get_data_length();
     if (trans.is_read()) {
-        std::memcpy(trans.get_data_ptr(), memory_.data() + offset, len);
+        std::memcpy(trans.get_data_ptr(), memory_.get() + offset, len);
         bytes_read_ += len;
     } else {
-        std::memcpy(memory_.data() + offset, trans.get_data_ptr(), len);
+        std::memcpy(memory_.get() + offset, trans.get_data_ptr(), len);
         bytes_written_ += len;
     }
     ++accesses_;
@@ -96,9 +97,9 @@ unsigned int Dram::transport_dbg(tlm::tlm_generic_payload& trans) {
     const std::uint64_t offset = trans.get_address() - config_.base;
     const unsigned len = trans.get_data_length();
     if (trans.is_read())
-        std::memcpy(trans.get_data_ptr(), memory_.data() + offset, len);
+        std::memcpy(trans.get_data_ptr(), memory_.get() + offset, len);
     else
-        std::memcpy(memory_.data() + offset, trans.get_data_ptr(), len);
+        std::memcpy(memory_.get() + offset, trans.get_data_ptr(), len);
     return len;
 }
 
@@ -112,7 +113,7 @@ bool Dram::get_direct_mem_ptr(tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi
                                                 : std::numeric_limits<std::uint64_t>::max());
         return false;
     }
-    dmi.set_dmi_ptr(memory_.data());
+    dmi.set_dmi_ptr(memory_.get());
     dmi.set_start_address(config_.base);
     dmi.set_end_address(last);
     dmi.allow_read_write();
@@ -133,12 +134,12 @@ void Dram::check_backdoor(std::uint64_t addr, std::size_t len) const {
 
 void Dram::write_backdoor(std::uint64_t addr, const void* data, std::size_t len) {
     check_backdoor(addr, len);
-    std::memcpy(memory_.data() + (addr - config_.base), data, len);
+    std::memcpy(memory_.get() + (addr - config_.base), data, len);
 }
 
 void Dram::read_backdoor(std::uint64_t addr, void* data, std::size_t len) const {
     check_backdoor(addr, len);
-    std::memcpy(data, memory_.data() + (addr - config_.base), len);
+    std::memcpy(data, memory_.get() + (addr - config_.base), len);
 }
 
 }  // namespace elstm

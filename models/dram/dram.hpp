@@ -4,6 +4,8 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <vector>
 
 #include "sim/clock.hpp"
@@ -55,7 +57,11 @@ private:
 
     DramConfig config_;
     const sim::Clock& clock_;
-    std::vector<unsigned char> memory_;
+    // calloc'd: the OS hands out zero pages lazily, so a large DRAM costs only what is touched.
+    struct FreeMemory {
+        void operator()(unsigned char* p) const { std::free(p); }
+    };
+    std::unique_ptr<unsigned char[], FreeMemory> memory_;
     std::uint64_t bytes_read_ = 0;
     std::uint64_t bytes_written_ = 0;
     std::uint64_t accesses_ = 0;

@@ -19,13 +19,15 @@ double analytic_uh_cycles(const AnalyticLayer& layer) {
 }
 
 AnalyticCycles analytic_cell_fusion(const AnalyticLayer& layer, unsigned pes, unsigned group) {
+    return analytic_cell_fusion(analytic_wx_cycles(layer), analytic_uh_cycles(layer), layer.steps, pes, group);
+}
+
+AnalyticCycles analytic_cell_fusion(double t_wx, double t_uh, std::size_t steps, unsigned pes, unsigned group) {
     if (pes < 2) throw Error("analytic model: cell fusion needs at least 2 PEs, got " + std::to_string(pes));
     if (group < 1) throw Error("analytic model: group size must be at least 1");
-    if (layer.steps < 1) throw Error("analytic model: a sequence needs at least 1 step");
+    if (steps < 1) throw Error("analytic model: a sequence needs at least 1 step");
 
     const double g = group;
-    const double t_wx = analytic_wx_cycles(layer);
-    const double t_uh = analytic_uh_cycles(layer);
     const std::size_t batch = static_cast<std::size_t>(pes - 1) * group;  // steps per W stream
 
     AnalyticCycles c;
@@ -33,9 +35,9 @@ AnalyticCycles analytic_cell_fusion(const AnalyticLayer& layer, unsigned pes, un
     c.prolog = t_wx * g;
     // While W streams, (g−1)/g of the port's slots carry U; the rest of the batch's U follows.
     const double t_iter = c.prolog + std::max(0.0, t_uh * g * (pes - 1) - c.prolog * (g - 1) / g);
-    const std::size_t batches = (layer.steps + batch - 1) / batch;
+    const std::size_t batches = (steps + batch - 1) / batch;
     c.main = static_cast<double>(batches - 1) * t_iter;
-    c.epilog = static_cast<double>((layer.steps - 1) % batch + 1) * t_uh;
+    c.epilog = static_cast<double>((steps - 1) % batch + 1) * t_uh;
     return c;
 }
 

@@ -29,6 +29,11 @@ double analytic_uh_cycles(const AnalyticLayer& layer);  // t_uh = n·n·(1−sp_
 // elstm::Error unless pes ≥ 2, group ≥ 1 and steps ≥ 1.
 AnalyticCycles analytic_cell_fusion(const AnalyticLayer& layer, unsigned pes, unsigned group);
 
+// The same schedule from per-step costs: t_wx cycles of W stream per fused step (the W
+// stream of a batch takes t_wx·group), t_uh cycles of U·h per step. Fed with a stored
+// format's real word counts instead of non-zeros/4, it predicts what the format costs.
+AnalyticCycles analytic_cell_fusion(double t_wx, double t_uh, std::size_t steps, unsigned pes, unsigned group);
+
 // One PE, W·x_t then U·h_t step after step: ts·(t_wx + t_uh).
 double analytic_sequential(const AnalyticLayer& layer);
 

@@ -67,6 +67,7 @@ int run(const po::variables_map& vm) {
     std::string error;
     if (!platform.run(&error)) throw elstm::Error(error);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    platform.finish_trace();
 
     const elstm::GoldenCheck golden = platform.check_golden();
     if (!config.stats.empty()) write_file(config.stats, elstm::stats_json(platform, golden));

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <sstream>
 
 #include "numeric/error.hpp"
@@ -174,6 +176,37 @@ Platform::~Platform() {
     if (trace_) sc_core::sc_close_vcd_trace_file(trace_);
 }
 
+void Platform::finish_trace() {
+    if (!trace_) return;
+    sc_core::sc_close_vcd_trace_file(trace_);
+    trace_ = nullptr;
+    // SystemC stamps the wall-clock date into the header; a fixed one keeps the VCD
+    // byte-identical from run to run.
+    std::ifstream in(partial_vcd_);
+    const std::string tmp = config_.vcd + ".tmp";
+    std::ofstream out(tmp);
+    std::string line;
+    bool in_date = false;
+    while (std::getline(in, line)) {
+        if (line.rfind("$date", 0) == 0) {
+            in_date = true;
+            out << "$date\n     elstm-vp " << config_.source << "\n$end\n";
+            continue;
+        }
+        if (in_date) {
+            in_date = line.rfind("$end", 0) != 0;
+            continue;
+        }
+        out << line << '\n';
+    }
+    out.close();
+    if (!in.eof() || !out || std::rename(tmp.c_str(), config_.vcd.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        throw Error("trace.vcd: cannot write " + config_.vcd);
+    }
+    std::remove(partial_vcd_.c_str());
+}
+
 void Platform::load_image() {
     for (std::size_t k = 0; k < image_.layers.size(); ++k) {
         const LayerImage& li = image_.placed[k];
@@ -222,10 +255,17 @@ std::vector<LayerCommands> Platform::host_program() const {
 
 void Platform::open_trace() {
     if (config_.vcd.empty()) return;
-    std::string path = config_.vcd;
-    // SystemC appends ".vcd" itself.
-    if (path.size() > 4 && path.compare(path.size() - 4, 4, ".vcd") == 0) path.resize(path.size() - 4);
-    trace_ = sc_core::sc_create_vcd_trace_file(path.c_str());
+    // SystemC appends ".vcd" to the name it is given; it writes to a partial file that
+    // finish_trace() turns into the real one, so a failed run leaves no complete-looking VCD.
+    std::string base = config_.vcd;
+    if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
+    base += ".partial";
+    partial_vcd_ = base + ".vcd";
+    {
+        std::ofstream probe(partial_vcd_);
+        if (!probe) throw Error("trace.vcd: cannot write " + config_.vcd + ": " + std::strerror(errno));
+    }
+    trace_ = sc_core::sc_create_vcd_trace_file(base.c_str());
     if (!trace_) throw Error("trace.vcd: cannot create " + config_.vcd);
     trace_->set_time_unit(static_cast<double>(clock_.period().value()), sc_core::SC_PS);
     sc_core::sc_trace(trace_, driver_->state.signal, "core.state");

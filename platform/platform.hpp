@@ -68,6 +68,8 @@ public:
 
     // Simulates to the end. Returns false (and fills `error`) if the host did not finish.
     bool run(std::string* error);
+    // Closes the VCD and moves it to its final name (with a fixed $date line).
+    void finish_trace();
     // Compares every layer's h in DRAM with the golden LSTM.
     GoldenCheck check_golden() const;
 
@@ -94,6 +96,7 @@ private:
     std::unique_ptr<Accelerator> accel_;
     std::unique_ptr<RoccDriver> driver_;
     sc_core::sc_trace_file* trace_ = nullptr;
+    std::string partial_vcd_;
 };
 
 }  // namespace elstm

@@ -1,0 +1,102 @@
+#include <gtest/gtest.h>
+
+#include <array>
+#include <vector>
+
+#include "dram/dram.hpp"
+#include "numeric/esell.hpp"
+#include "pe/spmv_pe.hpp"
+#include "pe/vector_pe.hpp"
+#include "rocc/rocc_channel.hpp"
+#include "sim_helpers.hpp"
+
+namespace elstm {
+namespace {
+
+constexpr std::uint64_t kBase = 0x80000000ull;
+
+TEST(SpmvPe, ValueWordCyclesFollowMacsPerCycle) {
+    sim::Clock clock;
+    SpmvPe four("four", {"four", PeRole::spmv, 4}, clock);
+    SpmvPe two("two", {"two", PeRole::spmv, 2}, clock);
+    SpmvPe three("three", {"three", PeRole::spmv, 3}, clock);
+    EXPECT_EQ(four.value_word_cycles(1), 1u);   // 4 weights, 4 MACs per cycle
+    EXPECT_EQ(four.value_word_cycles(3), 3u);   // the word serves 3 fused steps
+    EXPECT_EQ(two.value_word_cycles(3), 6u);    // 2 cycles per step
+    EXPECT_EQ(three.value_word_cycles(2), 4u);  // ceil(4/3) = 2 cycles per step
+}
+
+TEST(SpmvPe, StreamPaceIsHeadThenValues) {
+    sim::Clock clock;
+    SpmvPe pe("pe", {"pe", PeRole::spmv, 4}, clock);
+    const std::vector<PaceRun> pace = pe.stream_pace({3, 0, 5}, 2);
+    ASSERT_EQ(pace.size(), 5u);
+    const std::vector<std::pair<std::uint64_t, std::uint32_t>> want{{1, 1}, {3, 2}, {1, 1}, {1, 1}, {5, 2}};
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(pace[i].words, want[i].first) << i;
+        EXPECT_EQ(pace[i].cycles, want[i].second) << i;
+    }
+}
+
+TEST(VectorPe, CyclesAreLanesPlusLatency) {
+    sim::Clock clock;
+    VectorPe vpe("vpe", {4, 8}, clock);
+    EXPECT_EQ(vpe.cycles(800), 208u);  // 800/4 + 8
+    EXPECT_EQ(vpe.cycles(18), 13u);    // ceil(18/4) + 8
+}
+
+// One 8×4 eSELL block with row counts 4,3,2,2,1,1,0,0: chunk 0 (the four fullest rows) is 4
+// words wide, chunk 1 one word, so the stream is head + 5 value words. Applied to 3 fused
+// steps with no memory latency, requested in cycle 0: the head crosses the port in cycle 1,
+// each value word then holds the PE 3 cycles: slots 2, 5, 8, 11, 14; the PE is done at 17
+// after 1 + 5·3 = 16 busy cycles.
+TEST(SpmvPe, HandWorkedBlockThroughThePort) {
+    DenseMatrix m(8, 4);
+    const int counts[8] = {4, 3, 2, 2, 1, 1, 0, 0};
+    for (int r = 0; r < 8; ++r)
+        for (int c = 0; c < counts[r]; ++c) m.at(r, c) = static_cast<float>(r + 1) + 0.25f * c;
+    const esell::EsellMatrix e = esell::encode(m);
+    ASSERT_EQ(e.words.size(), 6u);
+
+    sim::Clock clock;
+    DramConfig dc;
+    dc.size = 4096;
+    dc.latency = 0;
+    Dram dram("dram", dc, clock);
+    RoccChannelConfig rc;
+    rc.memory_latency = 0;
+    RoccChannel rocc("rocc", rc, clock, {0});
+    rocc.mem.bind(dram.socket);
+    dram.write_backdoor(kBase, e.words.data(), 8 * e.words.size());
+    SpmvPe pe("pe", {"pe", PeRole::spmv, 4}, clock);
+
+    std::array<std::uint64_t, 6> words{};
+    BurstTiming timing;
+    std::vector<float> y[3];
+    const float x[3][4] = {{1, 2, 3, 4}, {-1, 0.5f, 2, 0}, {0.25f, 0.25f, 0.25f, 0.25f}};
+    test::Thread t("t", [&] {
+        Burst b;
+        b.user = PortUser::w;
+        b.regions = {{kBase, 6}};
+        b.data = words.data();
+        b.pace = pe.stream_pace({5}, 3);
+        timing = rocc.wait_done(rocc.post(b));
+        for (int s = 0; s < 3; ++s) {
+            y[s].assign(8, 0.0f);
+            pe.multiply(words.data(), words.size(), {6}, nullptr, 8, 4, x[s], y[s].data());
+        }
+    });
+    sc_core::sc_start();
+    EXPECT_EQ(timing.first_slot, 1u);
+    EXPECT_EQ(timing.last_slot, 14u);
+    EXPECT_EQ(timing.done, 17u);
+    for (int s = 0; s < 3; ++s) {
+        std::vector<float> want(8);
+        dense_matvec(m, x[s], want.data());
+        EXPECT_EQ(y[s], want) << "step " << s;
+    }
+    EXPECT_EQ(pe.macs(), 3u * 13u);  // 13 non-zeros, 3 steps
+}
+
+}  // namespace
+}  // namespace elstm

@@ -1,6 +1,7 @@
 // SpMV throughput on the wikitext layer-1 W matrix (6000 x 1500, 40 % zeros): eSELL walked
-// from its packed words vs CSR vs dense, and eSELL SpMSpV with half the block columns
-// pruned. items_per_second is non-zeros (MACs actually done) per second.
+// from its packed words vs CSR vs dense, eSELL applying one walk to 6 vectors (the cell-fusion
+// SpMV PEs), and eSELL SpMSpV with half the block columns pruned. items_per_second is
+// non-zeros (MACs actually done) per second, counted for every vector.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -14,11 +15,16 @@
 namespace elstm {
 namespace {
 
+constexpr std::size_t kFused = 6;  // vectors per eSELL walk in BM_EsellSpmvMulti
+
 struct Fixture {
     DenseMatrix w;
     esell::EsellMatrix packed;
     CsrMatrix csr;
     std::vector<float> x, y;
+    std::vector<std::vector<float>> xm, ym;  // kFused vectors for the multi-vector walk
+    std::vector<const float*> xs;
+    std::vector<float*> ys;
     std::int64_t nonzeros = 0;
 
     Fixture() {
@@ -29,6 +35,13 @@ struct Fixture {
         x.resize(w.cols);
         for (std::size_t i = 0; i < x.size(); ++i) x[i] = 1.0f - 2.0f * static_cast<float>(i % 7) / 7.0f;
         y.resize(w.rows);
+        for (std::size_t v = 0; v < kFused; ++v) {
+            xm.emplace_back(x.size());
+            for (std::size_t i = 0; i < x.size(); ++i) xm[v][i] = x[(i + 97 * v) % x.size()];
+            ym.emplace_back(w.rows);
+            xs.push_back(xm[v].data());
+            ys.push_back(ym[v].data());
+        }
         nonzeros = static_cast<std::int64_t>(w.nonzeros());
     }
 };
@@ -46,6 +59,15 @@ void BM_EsellSpmv(benchmark::State& state) {
         benchmark::DoNotOptimize(f.y.data());
     }
     state.SetItemsProcessed(state.iterations() * f.nonzeros);
+}
+
+void BM_EsellSpmvMulti(benchmark::State& state) {
+    Fixture& f = fixture();
+    for (auto _ : state) {
+        esell::spmv_multi(f.packed, f.xs.data(), f.ys.data(), kFused);
+        for (float* y : f.ys) benchmark::DoNotOptimize(y);
+    }
+    state.SetItemsProcessed(state.iterations() * f.nonzeros * static_cast<std::int64_t>(kFused));
 }
 
 void BM_CsrSpmv(benchmark::State& state) {
@@ -81,6 +103,7 @@ void BM_EsellSpmspvHalf(benchmark::State& state) {
 }
 
 BENCHMARK(BM_EsellSpmv)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EsellSpmvMulti)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CsrSpmv)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DenseMatvec)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EsellSpmspvHalf)->Unit(benchmark::kMillisecond);

@@ -1,8 +1,8 @@
 #include "numeric/esell.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <limits>
 #include <string>
@@ -17,10 +17,6 @@
 namespace elstm::esell {
 namespace {
 
-constexpr unsigned kFieldBits = 3;  // CHK_w, EIDX_col and IDX_row are 3 bits each
-constexpr unsigned kFieldMask = (1u << kFieldBits) - 1u;
-constexpr unsigned kEidxShift = 3;
-constexpr unsigned kRowShift = 15;
 constexpr unsigned kValueBits = 16;
 constexpr std::size_t kMaxBlockColWords = std::numeric_limits<std::uint16_t>::max();
 constexpr unsigned kAllBlockRows = (1u << kBlockHeight) - 1u;  // IDX_row permutation check
@@ -145,21 +141,13 @@ std::size_t columns_in(std::size_t block_col, std::size_t cols) {
 struct BlockPlace {
     std::size_t row0;
     std::size_t col0;
-    std::size_t rows;       // matrix shape
+    std::size_t rows;  // matrix shape
     std::size_t cols;
     std::size_t rows_here;  // matrix rows in this block, 1..8
     std::size_t cols_here;  // matrix columns in this block column, 0..4
 };
 
-// Chunk head fields read straight from the bits: the hot loop avoids building a ChunkHead.
-unsigned width_of(std::uint32_t chunk) { return chunk & kFieldMask; }
-unsigned eidx_of(std::uint32_t chunk, std::size_t j) {
-    return (chunk >> (kEidxShift + kFieldBits * j)) & kFieldMask;
-}
-unsigned row_of(std::uint32_t chunk, std::size_t j) {
-    return (chunk >> (kRowShift + kFieldBits * j)) & kFieldMask;
-}
-unsigned eidx_fields(std::uint32_t chunk) { return (chunk >> kEidxShift) & kChunkFieldMask; }
+unsigned code_fields(std::uint32_t chunk) { return (chunk >> kEidxShift) & kChunkFieldMask; }
 unsigned row_fields(std::uint32_t chunk) { return (chunk >> kRowShift) & kChunkFieldMask; }
 
 // Block rows named by a chunk's four IDX_row fields: the permutation check is two look-ups.
@@ -182,31 +170,37 @@ constexpr auto kLegalFullWidth = [] {
 }();
 
 // Slots where a chunk may hold a non-zero: a defined column inside the matrix, a row inside it.
-unsigned legal_slots(std::uint32_t chunk, const BlockPlace& place) {
+// Only the last block column and block row can be narrower than 4 columns / 8 rows.
+inline unsigned legal_slots(std::uint32_t chunk, const BlockPlace& place) {
     unsigned legal = 0;
     if (place.cols_here == kBlockColWidth) {
-        legal = kLegalFullWidth[eidx_fields(chunk)];
+        legal = kLegalFullWidth[code_fields(chunk)];
     } else {
         for (std::size_t j = 0; j < kChunkHeight; ++j)
-            legal |= static_cast<unsigned>(kSlotsInRange[place.cols_here][eidx_of(chunk, j)]) << j;
+            legal |= static_cast<unsigned>(kSlotsInRange[place.cols_here][chunk_code(chunk, j)]) << j;
     }
     if (place.rows_here < kBlockHeight) {
         for (std::size_t j = 0; j < kChunkHeight; ++j) {
-            if (row_of(chunk, j) >= place.rows_here) legal &= ~(0x1111u << j);  // all slots of row j
+            if (chunk_row(chunk, j) >= place.rows_here) legal &= ~(0x1111u << j);  // all slots of row j
         }
     }
     return legal;
 }
 
-void check_heads(const std::array<std::uint32_t, kChunksPerBlock>& chunks, std::size_t at) {
+// The failures of a block head, kept out of line so that the checks inline into the hot loop.
+[[noreturn]] void fail_width(std::size_t at, std::size_t chunk, unsigned width) {
+    fail_at(at, "chunk " + str(chunk) + " width " + str(width) + " exceeds " + str(kBlockColWidth));
+}
+[[noreturn]] void fail_permutation(std::size_t at) {
+    fail_at(at, "IDX_row of the block is not a permutation of rows 0..7");
+}
+
+inline void check_heads(const std::array<std::uint32_t, kChunksPerBlock>& chunks, std::size_t at) {
     for (std::size_t c = 0; c < kChunksPerBlock; ++c) {
-        if (width_of(chunks[c]) > kBlockColWidth) {
-            fail_at(at, "chunk " + str(c) + " width " + str(width_of(chunks[c])) + " exceeds " +
-                            str(kBlockColWidth));
-        }
+        if (chunk_width(chunks[c]) > kBlockColWidth) fail_width(at, c, chunk_width(chunks[c]));
     }
     if ((kRowsNamed[row_fields(chunks[0])] | kRowsNamed[row_fields(chunks[1])]) != kAllBlockRows)
-        fail_at(at, "IDX_row of the block is not a permutation of rows 0..7");
+        fail_permutation(at);
 }
 
 // Set bits of a 16-bit slot mask, by byte.
@@ -215,7 +209,7 @@ constexpr auto kBitCount = [] {
     for (unsigned n = 1; n < table.size(); ++n) table[n] = static_cast<std::uint8_t>(table[n / 2] + n % 2);
     return table;
 }();
-unsigned count_slots(unsigned slots) { return kBitCount[slots & 0xFFu] + kBitCount[slots >> 8]; }
+inline unsigned count_slots(unsigned slots) { return kBitCount[slots & 0xFFu] + kBitCount[slots >> 8]; }
 
 // A chunk's 4 value words, those past its width zero: slot 4t+j (value word t, chunk row j) is
 // the fp16 in bits 16j..16j+15 of word t. Widths vary at random, so all 4 words are always
@@ -228,62 +222,70 @@ struct ChunkWords {
     __m128i pair[2];
 };
 
-// `avail` words from `words` lie inside the buffer (at least `width`). Most chunks have 4, so all
-// are loaded at once and those past the width masked off; near the end of the buffer the width
-// words are copied first, so nothing past it is read.
-ChunkWords load_words(const std::uint64_t* words, unsigned width, std::size_t avail) {
-    alignas(16) static constexpr std::uint64_t kKeep[kBlockColWidth + 1][kBlockColWidth] = {
-        {0, 0, 0, 0}, {~0ull, 0, 0, 0}, {~0ull, ~0ull, 0, 0}, {~0ull, ~0ull, ~0ull, 0}, {~0ull, ~0ull, ~0ull, ~0ull}};
-    std::array<std::uint64_t, kBlockColWidth> copy{};
-    const std::uint64_t* src = words;
-    if (avail < kBlockColWidth) src = std::copy_n(words, width, copy.begin()) - width;
-    ChunkWords w;
-    for (std::size_t p = 0; p < 2; ++p) {
-        const auto* keep = reinterpret_cast<const __m128i*>(&kKeep[width][2 * p]);
-        w.pair[p] = _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * p)), _mm_load_si128(keep));
-    }
-    return w;
+// The width words copied into zeros, for the last chunks of a buffer, where loading 4 words
+// would read past its end.
+ChunkWords load_words_at_end(const std::uint64_t* words, unsigned width) {
+    alignas(16) std::array<std::uint64_t, kBlockColWidth> copy{};
+    std::copy_n(words, width, copy.begin());
+    const auto* p = reinterpret_cast<const __m128i*>(copy.data());
+    return {{_mm_load_si128(p), _mm_load_si128(p + 1)}};
 }
 
+// `avail` words from `words` lie inside the buffer (at least `width`).
+inline ChunkWords load_words(const std::uint64_t* words, unsigned width, std::size_t avail) {
+    alignas(16) static constexpr std::uint64_t kKeep[kBlockColWidth + 1][kBlockColWidth] = {
+        {0, 0, 0, 0},
+        {~0ull, 0, 0, 0},
+        {~0ull, ~0ull, 0, 0},
+        {~0ull, ~0ull, ~0ull, 0},
+        {~0ull, ~0ull, ~0ull, ~0ull}};
+    if (avail < kBlockColWidth) return load_words_at_end(words, width);
+    const auto* p = reinterpret_cast<const __m128i*>(words);
+    const auto* keep = reinterpret_cast<const __m128i*>(kKeep[width]);
+    return {{_mm_and_si128(_mm_loadu_si128(p), _mm_load_si128(keep)),
+             _mm_and_si128(_mm_loadu_si128(p + 1), _mm_load_si128(keep + 1))}};
+}
+
+inline __m128i magnitude_of(__m128i h) { return _mm_and_si128(h, _mm_set1_epi16(0x7FFF)); }
+
 // Slots holding a non-zero; either sign of zero is a zero.
-unsigned nonzero_slots(const ChunkWords& w) {
-    const __m128i magnitude = _mm_set1_epi16(0x7FFF);
+inline unsigned nonzero_slots(const ChunkWords& w) {
     const __m128i zero = _mm_setzero_si128();
-    const __m128i z01 = _mm_cmpeq_epi16(_mm_and_si128(w.pair[0], magnitude), zero);
-    const __m128i z23 = _mm_cmpeq_epi16(_mm_and_si128(w.pair[1], magnitude), zero);
+    const __m128i z01 = _mm_cmpeq_epi16(magnitude_of(w.pair[0]), zero);
+    const __m128i z23 = _mm_cmpeq_epi16(magnitude_of(w.pair[1]), zero);
     return ~static_cast<unsigned>(_mm_movemask_epi8(_mm_packs_epi16(z01, z23))) & 0xFFFFu;
 }
 
-// fp16 -> fp32 of 4 lanes (low or high half of 8), exactly as fp16_to_fp32: the fp16 magnitude
-// shifted into an fp32 is 2^-112 times its value for zero, subnormals and normals alike, so one
-// multiply rebiases it; inf and NaN take exponent 255 with their payload.
-template <bool kHigh>
-__m128 widen_half(__m128i magnitude, __m128i sign, __m128i special) {
+// fp16 -> fp32 of 8 lanes, exactly as fp16_to_fp32. An fp16 magnitude shifted into an fp32 is
+// 2^-112 times its value for zero, subnormals and normals alike, so one multiply rebiases it
+// (fp16 subnormals pass through fp32 denormals: exact unless the FPU treats denormal inputs as
+// zero, which only -ffast-math style startup code would ask for); inf and NaN then come out with
+// exponent 143 and their payload, and or-ing in exponent 255 fixes them. The sign and that
+// exponent are merged at 16 bits and widened with one unpack.
+inline void widen_pair(__m128i h, float* out) {
     const __m128i zero = _mm_setzero_si128();
-    const auto unpack = [&zero](__m128i v) {
-        return kHigh ? _mm_unpackhi_epi16(zero, v) : _mm_unpacklo_epi16(zero, v);  // v << 16 per 32-bit lane
+    const __m128i magnitude = magnitude_of(h);
+    const __m128i special = _mm_cmpgt_epi16(magnitude, _mm_set1_epi16(0x7BFF));
+    const __m128i high =
+        _mm_or_si128(_mm_xor_si128(h, magnitude), _mm_and_si128(special, _mm_set1_epi16(0x7F80)));
+    const __m128 rebias = _mm_set1_ps(0x1p112f);
+    const auto half = [&rebias](__m128i magnitude32, __m128i high32) {  // 16-bit lanes at the top of 32
+        const __m128 finite = _mm_mul_ps(_mm_castsi128_ps(_mm_srli_epi32(magnitude32, 3)), rebias);
+        return _mm_or_ps(finite, _mm_castsi128_ps(high32));
     };
-    const __m128i shifted = _mm_srli_epi32(unpack(magnitude), 3);  // magnitude << 13
-    const __m128i finite = _mm_castps_si128(_mm_mul_ps(_mm_castsi128_ps(shifted), _mm_set1_ps(0x1p112f)));
-    const __m128i inf_nan = _mm_or_si128(shifted, _mm_set1_epi32(0x7F800000));
-    const __m128i is_special = _mm_srai_epi32(unpack(special), 16);
-    const __m128i bits = _mm_or_si128(_mm_andnot_si128(is_special, finite), _mm_and_si128(is_special, inf_nan));
-    return _mm_castsi128_ps(_mm_or_si128(bits, unpack(sign)));
+    _mm_storeu_ps(out, half(_mm_unpacklo_epi16(zero, magnitude), _mm_unpacklo_epi16(zero, high)));
+    _mm_storeu_ps(out + kChunkHeight,
+                  half(_mm_unpackhi_epi16(zero, magnitude), _mm_unpackhi_epi16(zero, high)));
 }
 
-void widen(const ChunkWords& w, ChunkValues& out) {
-    for (std::size_t p = 0; p < 2; ++p) {
-        const __m128i magnitude = _mm_and_si128(w.pair[p], _mm_set1_epi16(0x7FFF));
-        const __m128i sign = _mm_xor_si128(w.pair[p], magnitude);
-        const __m128i special = _mm_cmpgt_epi16(magnitude, _mm_set1_epi16(0x7BFF));
-        _mm_storeu_ps(out[2 * p].data(), widen_half<false>(magnitude, sign, special));
-        _mm_storeu_ps(out[2 * p + 1].data(), widen_half<true>(magnitude, sign, special));
-    }
+inline void widen(const ChunkWords& w, ChunkValues& out) {
+    widen_pair(w.pair[0], out[0].data());
+    widen_pair(w.pair[1], out[2].data());
 }
 #else
 using ChunkWords = std::array<std::uint64_t, kBlockColWidth>;
 
-ChunkWords load_words(const std::uint64_t* words, unsigned width, std::size_t) {
+inline ChunkWords load_words(const std::uint64_t* words, unsigned width, std::size_t) {
     ChunkWords w{};
     std::copy_n(words, width, w.begin());
     return w;
@@ -293,7 +295,7 @@ std::uint16_t slot_bits(const ChunkWords& w, std::size_t t, std::size_t j) {
     return static_cast<std::uint16_t>(w[t] >> (kValueBits * j));
 }
 
-unsigned nonzero_slots(const ChunkWords& w) {
+inline unsigned nonzero_slots(const ChunkWords& w) {
     unsigned slots = 0;
     for (std::size_t t = 0; t < kBlockColWidth; ++t) {
         for (std::size_t j = 0; j < kChunkHeight; ++j)
@@ -302,58 +304,69 @@ unsigned nonzero_slots(const ChunkWords& w) {
     return slots;
 }
 
-void widen(const ChunkWords& w, ChunkValues& out) {
+inline void widen(const ChunkWords& w, ChunkValues& out) {
     for (std::size_t t = 0; t < kBlockColWidth; ++t) {
         for (std::size_t j = 0; j < kChunkHeight; ++j) out[t][j] = fp16_to_fp32(slot_bits(w, t, j));
     }
 }
 #endif
 
-// Names the first misplaced non-zero value of a chunk: at an undefined packed position, or in padding.
-[[noreturn]] void fail_value(std::size_t at, unsigned t, std::size_t j, unsigned eidx, std::size_t row,
-                             const BlockPlace& place) {
-    const int c = kDecodeTable[t][eidx];
-    if (c < 0) {
-        fail_at(at, "non-zero value of chunk row " + str(j) + " at packed position " + str(t) +
-                        ", where EIDX_col " + str(eidx) + " defines no column");
-    }
-    fail_at(at, "non-zero value at padding row " + str(row) + ", column " +
-                    str(place.col0 + static_cast<std::size_t>(c)) + " of a " + str(place.rows) + "x" +
-                    str(place.cols) + " matrix");
-}
-
-// `at` is the stream index of the chunk's first value word.
-[[noreturn]] void fail_slots(std::size_t at, unsigned bad_slots, std::uint32_t chunk, const BlockPlace& place) {
+// Names the first misplaced non-zero value of a chunk: at an undefined packed position, or in
+// padding. `at` is the stream index of the chunk's first value word.
+[[noreturn]] void fail_slots(std::size_t at, unsigned bad_slots, std::uint32_t chunk, BlockPlace place) {
     unsigned slot = 0;
     while (((bad_slots >> slot) & 1u) == 0) ++slot;
     const unsigned t = slot / kChunkHeight;
     const std::size_t j = slot % kChunkHeight;
-    fail_value(at + t, t, j, eidx_of(chunk, j), place.row0 + row_of(chunk, j), place);
+    const unsigned code = chunk_code(chunk, j);
+    const int c = kDecodeTable[t][code];
+    if (c < 0) {
+        fail_at(at + t, "non-zero value of chunk row " + str(j) + " at packed position " + str(t) +
+                            ", where EIDX_col " + str(code) + " defines no column");
+    }
+    fail_at(at + t, "non-zero value at padding row " + str(place.row0 + chunk_row(chunk, j)) + ", column " +
+                        str(place.col0 + static_cast<std::size_t>(c)) + " of a " + str(place.rows) + "x" +
+                        str(place.cols) + " matrix");
 }
 
 // Decodes one chunk whose value words start at `words` (stream index `at`), `avail` of them inside
 // the buffer; returns its non-zeros.
-std::size_t read_chunk(std::uint32_t chunk, const std::uint64_t* words, std::size_t avail, std::size_t at,
-                       const BlockPlace& place, DecodedChunk& out) {
-    const ChunkWords w = load_words(words, width_of(chunk), avail);
+inline std::size_t read_chunk(std::uint32_t chunk, const std::uint64_t* words, std::size_t avail,
+                              std::size_t at, const BlockPlace& place, DecodedChunk& out) {
+    const ChunkWords w = load_words(words, chunk_width(chunk), avail);
     const unsigned stored = nonzero_slots(w);
     if (const unsigned bad = stored & ~legal_slots(chunk, place); bad != 0) fail_slots(at, bad, chunk, place);
-    for (std::size_t j = 0; j < kChunkHeight; ++j) {
-        out.row[j] = static_cast<std::uint8_t>(row_of(chunk, j));
-        out.code[j] = static_cast<std::uint8_t>(eidx_of(chunk, j));
-    }
+    out.head = chunk;
     widen(w, out.value);
     return count_slots(stored);
+}
+
+// The failures of a block column, out of line like those of a head.
+[[noreturn]] void fail_missing_head(std::size_t at, std::size_t block_col, std::size_t count,
+                                    std::size_t block) {
+    fail_at(at, "block column " + str(block_col) + " (" + str(count) +
+                    " words) ends before the head of block " + str(block));
+}
+[[noreturn]] void fail_past_end(std::size_t at, std::size_t value_words, std::size_t block_col,
+                                std::size_t count) {
+    fail_at(at, "block needs " + str(value_words) + " value words, past the end of block column " +
+                    str(block_col) + " (" + str(count) + " words)");
+}
+[[noreturn]] void fail_leftover(std::size_t at, std::size_t block_col, std::size_t count) {
+    fail_at(at, "block column " + str(block_col) + " ends here but the word table gives it " + str(count) +
+                    " words");
 }
 
 // Calls f(block, block_col) for every block of a matrix whose table was checked.
 template <class F>
 void for_each_block(const EsellMatrix& e, F&& f) {
-    DecodedBlock block;
+    std::array<DecodedBlock, 16> blocks;  // one reader call per 16 blocks
     std::size_t offset = 0;
     for (std::size_t j = 0; j < e.block_cols(); ++j) {
         BlockColumnReader reader(e.words.data() + offset, e.block_col_words[j], offset, j, e.rows, e.cols);
-        while (reader.next(block)) f(block, j);
+        while (const std::size_t n = reader.read(blocks.data(), blocks.size())) {
+            for (std::size_t k = 0; k < n; ++k) f(blocks[k], j);
+        }
         offset += e.block_col_words[j];
     }
 }
@@ -375,10 +388,10 @@ std::uint32_t pack_chunk_head(const ChunkHead& head) {
 
 ChunkHead unpack_chunk_head(std::uint32_t bits) {
     ChunkHead head;
-    head.width = width_of(bits);
+    head.width = chunk_width(bits);
     for (std::size_t j = 0; j < kChunkHeight; ++j) {
-        head.eidx[j] = static_cast<std::uint8_t>(eidx_of(bits, j));
-        head.row[j] = static_cast<std::uint8_t>(row_of(bits, j));
+        head.eidx[j] = static_cast<std::uint8_t>(chunk_code(bits, j));
+        head.row[j] = static_cast<std::uint8_t>(chunk_row(bits, j));
     }
     return head;
 }
@@ -433,54 +446,60 @@ BlockColumnReader::BlockColumnReader(const std::uint64_t* words, std::size_t cou
       block_col_(block_col),
       rows_(rows),
       cols_(cols),
+      block_rows_(rows / kBlockHeight + (rows % kBlockHeight != 0)),
       cols_here_(columns_in(block_col, cols)) {}
 
-bool BlockColumnReader::next(DecodedBlock& out) {
-    const std::size_t at = first_word_ + pos_;
-    if (block_row_ == (rows_ + kBlockHeight - 1) / kBlockHeight) {
-        if (pos_ != count_) {
-            fail_at(at, "block column " + str(block_col_) + " ends here but the word table gives it " +
-                            str(count_) + " words");
-        }
-        return false;
-    }
-    if (pos_ == count_) {
-        fail_at(at, "block column " + str(block_col_) + " (" + str(count_) +
-                        " words) ends before the head of block " + str(block_row_));
-    }
-    const std::uint64_t head = words_[pos_];
-    const std::array<std::uint32_t, kChunksPerBlock> chunks = {static_cast<std::uint32_t>(head),
-                                                               static_cast<std::uint32_t>(head >> 32)};
-    check_heads(chunks, at);
-    const std::size_t value_words = width_of(chunks[0]) + width_of(chunks[1]);
-    if (value_words > count_ - pos_ - 1) {
-        fail_at(at, "block needs " + str(value_words) + " value words, past the end of block column " +
-                        str(block_col_) + " (" + str(count_) + " words)");
-    }
+std::size_t BlockColumnReader::read(DecodedBlock* out, std::size_t max) {
+    // Everything the loop uses lives in locals: the stores into `out` could alias members, which
+    // would then be reloaded for every block.
+    const std::uint64_t* const words = words_;
+    const std::size_t count = count_, first_word = first_word_, block_col = block_col_, rows = rows_;
+    const std::size_t block_rows = block_rows_;
+    BlockPlace place{0, block_col * kBlockColWidth, rows, cols_, 0, cols_here_};
+    std::size_t pos = pos_;
+    std::size_t block_row = block_row_;
+    std::size_t n = 0;
+    for (; n < max && block_row < block_rows; ++n, ++block_row) {
+        const std::size_t at = first_word + pos;
+        if (pos == count) fail_missing_head(at, block_col, count, block_row);
+        const std::uint64_t head = words[pos];
+        const std::array<std::uint32_t, kChunksPerBlock> chunks = {static_cast<std::uint32_t>(head),
+                                                                   static_cast<std::uint32_t>(head >> 32)};
+        check_heads(chunks, at);
+        const std::size_t value_words = chunk_width(chunks[0]) + chunk_width(chunks[1]);
+        if (value_words > count - pos - 1) fail_past_end(at, value_words, block_col, count);
 
-    const std::size_t row0 = block_row_ * kBlockHeight;
-    const BlockPlace place{row0,  block_col_ * kBlockColWidth, rows_, cols_, std::min(kBlockHeight, rows_ - row0),
-                           cols_here_};
-    out.block_row = block_row_;
-    out.nonzeros = 0;
-    std::size_t pos = pos_ + 1;
-    for (std::size_t c = 0; c < kChunksPerBlock; ++c) {
-        out.nonzeros += read_chunk(chunks[c], words_ + pos, count_ - pos, first_word_ + pos, place, out.chunk[c]);
-        pos += width_of(chunks[c]);
+        place.row0 = block_row * kBlockHeight;
+        place.rows_here = std::min(kBlockHeight, rows - place.row0);
+        std::size_t nonzeros = 0;
+        ++pos;
+        for (std::size_t c = 0; c < kChunksPerBlock; ++c) {
+            nonzeros +=
+                read_chunk(chunks[c], words + pos, count - pos, first_word + pos, place, out[n].chunk[c]);
+            pos += chunk_width(chunks[c]);
+        }
+        out[n].block_row = block_row;
+        out[n].nonzeros = nonzeros;
     }
     pos_ = pos;
-    ++block_row_;
-    return true;
+    block_row_ = block_row;
+    if (block_row == block_rows && pos != count) fail_leftover(first_word + pos, block_col, count);
+    return n;
 }
 
 void gather_x(const float* x, std::size_t block_col, std::size_t cols, PackedX& out) {
     const std::size_t here = columns_in(block_col, cols);
-    for (unsigned code = 0; code < out.size(); ++code) {
+    std::array<std::array<float, kBlockColWidth>, 8> by_code;  // [code][t]
+    for (unsigned code = 0; code < by_code.size(); ++code) {
         for (unsigned t = 0; t < kBlockColWidth; ++t) {
             const int c = kDecodeTable[t][code];
             const bool inside = c >= 0 && static_cast<std::size_t>(c) < here;
-            out[code][t] = inside ? x[block_col * kBlockColWidth + static_cast<std::size_t>(c)] : 0.0f;
+            by_code[code][t] = inside ? x[block_col * kBlockColWidth + static_cast<std::size_t>(c)] : 0.0f;
         }
+    }
+    for (unsigned pair = 0; pair < out.size(); ++pair) {
+        for (unsigned t = 0; t < kBlockColWidth; ++t)
+            out[pair][t] = {by_code[pair & 7u][t], by_code[pair >> 3][t]};
     }
 }
 
@@ -510,9 +529,9 @@ DenseMatrix decode(const EsellMatrix& e) {
             for (unsigned t = 0; t < kBlockColWidth; ++t) {
                 for (std::size_t j = 0; j < kChunkHeight; ++j) {
                     if (chunk.value[t][j] == 0.0f) continue;
-                    m.at(block.block_row * kBlockHeight + chunk.row[j],
-                         block_col * kBlockColWidth + static_cast<std::size_t>(kDecodeTable[t][chunk.code[j]])) =
-                        chunk.value[t][j];
+                    m.at(block.block_row * kBlockHeight + chunk.row(j),
+                         block_col * kBlockColWidth +
+                             static_cast<std::size_t>(kDecodeTable[t][chunk.code(j)])) = chunk.value[t][j];
                 }
             }
         }

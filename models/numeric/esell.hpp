@@ -25,6 +25,24 @@ struct ChunkHead {
     std::array<std::uint8_t, 4> row{};   // IDX_row of chunk row j: original row 0..7 in the block
 };
 
+// Chunk head bit fields (DESIGN.md §3): CHK_w in bits 0-2, EIDX_col of chunk row j in bits
+// 3+3j..5+3j, IDX_row of chunk row j in bits 15+3j..17+3j. Everything reading a head uses these.
+constexpr unsigned kFieldBits = 3;
+constexpr unsigned kFieldMask = (1u << kFieldBits) - 1u;
+constexpr unsigned kEidxShift = 3;
+constexpr unsigned kRowShift = 15;
+constexpr unsigned chunk_width(std::uint32_t head) { return head & kFieldMask; }
+constexpr unsigned chunk_code(std::uint32_t head, std::size_t j) {
+    return (head >> (kEidxShift + kFieldBits * j)) & kFieldMask;
+}
+constexpr unsigned chunk_row(std::uint32_t head, std::size_t j) {
+    return (head >> (kRowShift + kFieldBits * j)) & kFieldMask;
+}
+// EIDX_col of chunk rows 2k and 2k+1 as one index, code(2k) | code(2k+1) << 3 (k = 0, 1).
+constexpr unsigned chunk_code_pair(std::uint32_t head, std::size_t k) {
+    return (head >> (kEidxShift + 2 * kFieldBits * k)) & ((1u << (2 * kFieldBits)) - 1u);
+}
+
 std::uint32_t pack_chunk_head(const ChunkHead& head);
 ChunkHead unpack_chunk_head(std::uint32_t bits);
 
@@ -37,8 +55,8 @@ int decode_column(unsigned i, unsigned code);
 struct EsellMatrix {
     std::size_t rows = 0;  // logical shape, before padding
     std::size_t cols = 0;
-    std::vector<std::uint64_t> words;             // block column by block column, blocks top to bottom
-    std::vector<std::uint16_t> block_col_words;   // 64-bit words of each block column
+    std::vector<std::uint64_t> words;            // block column by block column, blocks top to bottom
+    std::vector<std::uint16_t> block_col_words;  // 64-bit words of each block column
 
     std::size_t block_rows() const { return (rows + kBlockHeight - 1) / kBlockHeight; }
     std::size_t block_cols() const { return (cols + kBlockColWidth - 1) / kBlockColWidth; }
@@ -57,11 +75,15 @@ DenseMatrix decode(const EsellMatrix& e);
 
 // One chunk of a block, decoded and checked, as the eSELL decoder hands it to a PE.
 struct DecodedChunk {
-    std::array<std::uint8_t, kChunkHeight> row{};   // IDX_row: block row 0..7 of chunk row j
-    std::array<std::uint8_t, kChunkHeight> code{};  // EIDX_col of chunk row j
+    // The chunk head, checked; row(j) is the IDX_row (block row 0..7) of chunk row j, code(j)
+    // its EIDX_col.
+    std::uint32_t head = 0;
+    unsigned row(std::size_t j) const { return chunk_row(head, j); }
+    unsigned code(std::size_t j) const { return chunk_code(head, j); }
     // value[t][j]: the t-th packed value of chunk row j as fp32. All 16 slots are set (padding
     // and slots past CHK_w hold ±0), so a kernel can do a chunk's MACs without branching.
-    std::array<std::array<float, kChunkHeight>, kBlockColWidth> value{};
+    // Aligned so that a kernel can load value[t] as one 16-byte vector.
+    alignas(16) std::array<std::array<float, kChunkHeight>, kBlockColWidth> value{};
 };
 
 struct DecodedBlock {
@@ -70,10 +92,12 @@ struct DecodedBlock {
     std::array<DecodedChunk, kChunksPerBlock> chunk{};
 };
 
-// x of one block column laid out by EIDX_col: at[code][t] is the x element the t-th packed value
-// of a row with that code multiplies; 0 where the code defines no column at t or the column lies
-// past the matrix. Built once per block column, it spares the kernels any column decoding.
-using PackedX = std::array<std::array<float, kBlockColWidth>, 8>;
+// x of one block column laid out for pairs of chunk rows: [pair][t] holds, for the t-th packed
+// value of a row with EIDX_col pair & 7 and of one with pair >> 3, the x element it multiplies;
+// 0 where the code defines no column at t or the column lies past the matrix. Indexed by
+// chunk_code_pair, it hands a kernel the x of two chunk rows for a slot in one 8-byte load.
+// Built once per block column, it spares the kernels any column decoding.
+using PackedX = std::array<std::array<std::array<float, 2>, kBlockColWidth>, 64>;
 void gather_x(const float* x, std::size_t block_col, std::size_t cols, PackedX& out);
 
 // Walks the `count` words of block column `block_col` of a rows x cols matrix block by
@@ -84,9 +108,10 @@ class BlockColumnReader {
 public:
     BlockColumnReader(const std::uint64_t* words, std::size_t count, std::size_t first_word,
                       std::size_t block_col, std::size_t rows, std::size_t cols);
-    // Decodes the next block into `out`; false once every block was read, which must use
-    // up the words exactly.
-    bool next(DecodedBlock& out);
+    // Decodes up to `max` next blocks into out[0..]; returns how many, 0 once every block was
+    // read. Having read the last block it checks that the blocks used up the words exactly.
+    // Blocks come in batches so that a kernel's loop, not a call, is paid per block.
+    std::size_t read(DecodedBlock* out, std::size_t max);
 
 private:
     const std::uint64_t* words_;
@@ -95,6 +120,7 @@ private:
     std::size_t block_col_;
     std::size_t rows_;
     std::size_t cols_;
+    std::size_t block_rows_;     // blocks in the block column
     std::size_t cols_here_;      // matrix columns in this block column, 0..4
     std::size_t pos_ = 0;        // next word to read, relative to words_
     std::size_t block_row_ = 0;  // next block to read

@@ -13,54 +13,73 @@
 namespace elstm::esell {
 namespace {
 
+// Blocks decoded per reader call.
+constexpr std::size_t kBatch = 16;
+
+// A chunk's rows and x layouts, read from its head once for every vector it is applied to.
+struct ChunkFields {
+    std::array<unsigned, kChunkHeight> row;
+    std::array<unsigned, kChunkHeight / 2> code_pair;  // rows 0,1 and 2,3
+};
+
+inline ChunkFields fields_of(const DecodedChunk& chunk) {
+    ChunkFields f;
+    for (std::size_t j = 0; j < kChunkHeight; ++j) f.row[j] = chunk.row(j);
+    for (std::size_t k = 0; k < f.code_pair.size(); ++k) f.code_pair[k] = chunk_code_pair(chunk.head, k);
+    return f;
+}
+
+// Adds one chunk into yb, the 8 y elements of its block row. Chunk row j takes its 4 slots in
+// packed order, which is ascending column order, into its running sum: the order dense_matvec
+// adds in. Padding slots add ±0, which changes a sum at most in the sign of a zero.
 #if defined(__SSE2__)
-// One chunk with its 4 rows in the 4 lanes: lane j takes y[row j], then adds slot (0, j) .. (3, j),
-// so the 4 row sums run side by side, each in its own column order.
-void apply_chunk(const DecodedChunk& chunk, const PackedX& xg, float* yb) {
-    __m128 x0 = _mm_loadu_ps(xg[chunk.code[0]].data());
-    __m128 x1 = _mm_loadu_ps(xg[chunk.code[1]].data());
-    __m128 x2 = _mm_loadu_ps(xg[chunk.code[2]].data());
-    __m128 x3 = _mm_loadu_ps(xg[chunk.code[3]].data());
-    _MM_TRANSPOSE4_PS(x0, x1, x2, x3);  // x_t: lane j = the x of slot (t, j)
-    __m128 acc = _mm_setr_ps(yb[chunk.row[0]], yb[chunk.row[1]], yb[chunk.row[2]], yb[chunk.row[3]]);
-    acc = _mm_add_ps(acc, _mm_mul_ps(_mm_loadu_ps(chunk.value[0].data()), x0));
-    acc = _mm_add_ps(acc, _mm_mul_ps(_mm_loadu_ps(chunk.value[1].data()), x1));
-    acc = _mm_add_ps(acc, _mm_mul_ps(_mm_loadu_ps(chunk.value[2].data()), x2));
-    acc = _mm_add_ps(acc, _mm_mul_ps(_mm_loadu_ps(chunk.value[3].data()), x3));
+// The 4 chunk rows run side by side in the 4 lanes.
+inline void apply_chunk(const DecodedChunk& chunk, const ChunkFields& f, const PackedX& xp, float* yb) {
+    const auto& x01 = xp[f.code_pair[0]];
+    const auto& x23 = xp[f.code_pair[1]];
+    const auto x_of_slot = [&](std::size_t t) {  // lane j: the x slot (t, j) multiplies
+        const __m128 low = _mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(x01[t].data())));
+        return _mm_loadh_pi(low, reinterpret_cast<const __m64*>(x23[t].data()));
+    };
+    __m128 acc = _mm_setr_ps(yb[f.row[0]], yb[f.row[1]], yb[f.row[2]], yb[f.row[3]]);
+    for (std::size_t t = 0; t < kBlockColWidth; ++t)
+        acc = _mm_add_ps(acc, _mm_mul_ps(_mm_load_ps(chunk.value[t].data()), x_of_slot(t)));
     std::array<float, kChunkHeight> sums;
     _mm_storeu_ps(sums.data(), acc);
-    for (std::size_t j = 0; j < kChunkHeight; ++j) yb[chunk.row[j]] = sums[j];
+    for (std::size_t j = 0; j < kChunkHeight; ++j) yb[f.row[j]] = sums[j];
 }
 #else
-void apply_chunk(const DecodedChunk& chunk, const PackedX& xg, float* yb) {
+inline void apply_chunk(const DecodedChunk& chunk, const ChunkFields& f, const PackedX& xp, float* yb) {
     for (std::size_t j = 0; j < kChunkHeight; ++j) {
-        const auto& xr = xg[chunk.code[j]];
-        float acc = yb[chunk.row[j]];
-        for (std::size_t t = 0; t < kBlockColWidth; ++t) acc += chunk.value[t][j] * xr[t];
-        yb[chunk.row[j]] = acc;
+        float acc = yb[f.row[j]];
+        for (std::size_t t = 0; t < kBlockColWidth; ++t)
+            acc += chunk.value[t][j] * xp[f.code_pair[j / 2]][t][j % 2];
+        yb[f.row[j]] = acc;
     }
 }
 #endif
 
-// Adds one decoded block into yb, the 8 y elements of its block row. Each chunk row takes its
-// 4 slots in packed order, which is ascending column order, into its running sum: the order
-// dense_matvec adds in. Padding slots add ±0, which changes a sum at most in the sign of a zero.
-void apply_block(const DecodedBlock& block, const PackedX& xg, float* yb) {
-    for (const DecodedChunk& chunk : block.chunk) apply_chunk(chunk, xg, yb);
+// The last block of a matrix whose rows are not a multiple of 8 goes through a scratch copy, so
+// its padding rows (all zero, the reader checked) are never written past y's end.
+void apply_partial(const DecodedBlock& block, const PackedX& xg, float* yb, std::size_t height) {
+    std::array<float, kBlockHeight> scratch{};
+    std::copy_n(yb, height, scratch.begin());
+    for (const DecodedChunk& chunk : block.chunk) apply_chunk(chunk, fields_of(chunk), xg, scratch.data());
+    std::copy_n(scratch.begin(), height, yb);
 }
 
-// The last block of a matrix whose rows are not a multiple of 8 goes through a scratch copy,
-// so its padding rows (all zero, the reader checked) are never written past y's end.
-void apply(const DecodedBlock& block, const PackedX& xg, float* y, std::size_t rows) {
+// Applies one block to every vector, reading each chunk's fields once.
+inline void apply_block(const DecodedBlock& block, const PackedX* xg, float* const* ys, std::size_t nvec,
+                        std::size_t rows) {
     const std::size_t row0 = block.block_row * kBlockHeight;
-    if (rows - row0 >= kBlockHeight) {
-        apply_block(block, xg, y + row0);
+    if (rows - row0 < kBlockHeight) {
+        for (std::size_t v = 0; v < nvec; ++v) apply_partial(block, xg[v], ys[v] + row0, rows - row0);
         return;
     }
-    std::array<float, kBlockHeight> scratch{};
-    std::copy(y + row0, y + rows, scratch.begin());
-    apply_block(block, xg, scratch.data());
-    std::copy_n(scratch.begin(), rows - row0, y + row0);
+    for (const DecodedChunk& chunk : block.chunk) {
+        const ChunkFields fields = fields_of(chunk);
+        for (std::size_t v = 0; v < nvec; ++v) apply_chunk(chunk, fields, xg[v], ys[v] + row0);
+    }
 }
 
 // accumulate_block_column_multi with error messages naming stream indices (words[0] is `first_word`).
@@ -70,11 +89,13 @@ std::uint64_t accumulate(const std::uint64_t* words, std::size_t count, std::siz
     std::vector<PackedX> xg(nvec);
     for (std::size_t v = 0; v < nvec; ++v) gather_x(xs[v], block_col, cols, xg[v]);
     BlockColumnReader reader(words, count, first_word, block_col, rows, cols);
-    DecodedBlock block;
+    std::array<DecodedBlock, kBatch> blocks;
     std::uint64_t macs = 0;
-    while (reader.next(block)) {
-        for (std::size_t v = 0; v < nvec; ++v) apply(block, xg[v], ys[v], rows);
-        macs += block.nonzeros;
+    while (const std::size_t n = reader.read(blocks.data(), blocks.size())) {
+        for (std::size_t k = 0; k < n; ++k) {
+            apply_block(blocks[k], xg.data(), ys, nvec, rows);
+            macs += blocks[k].nonzeros;
+        }
     }
     return macs;
 }

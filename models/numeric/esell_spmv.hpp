@@ -11,18 +11,17 @@
 namespace elstm::esell {
 
 struct WalkStats {
-    std::uint64_t words_read = 0;         // head + value words actually walked
-    std::uint64_t block_cols_skipped = 0; // pruned block columns jumped over via the table
-    std::uint64_t macs = 0;               // non-zero multiply-accumulates
+    std::uint64_t words_read = 0;          // head + value words actually walked
+    std::uint64_t block_cols_skipped = 0;  // pruned block columns jumped over via the table
+    std::uint64_t macs = 0;                // non-zero multiply-accumulates
 };
 
 // Accumulates one block column (`count` words starting at `words`) into y:
 // y[row] += value * x[4*block_col + col]. `rows`/`cols` are the logical matrix shape; x has
 // `cols` elements, y has `rows`. Returns the MACs done. Throws elstm::Error on a malformed
 // block (same checks as decode()).
-std::uint64_t accumulate_block_column(const std::uint64_t* words, std::size_t count,
-                                      std::size_t block_col, std::size_t rows, std::size_t cols,
-                                      const float* x, float* y);
+std::uint64_t accumulate_block_column(const std::uint64_t* words, std::size_t count, std::size_t block_col,
+                                      std::size_t rows, std::size_t cols, const float* x, float* y);
 
 // accumulate_block_column for nvec vectors at once: ys[v] += block column · xs[v]. Each block
 // is decoded (and checked) once and applied to every vector, as the SpMV PEs fusing several

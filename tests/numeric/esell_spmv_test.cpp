@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cfloat>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <random>
@@ -14,6 +14,7 @@
 
 #include "numeric/error.hpp"
 #include "numeric/esell.hpp"
+#include "numeric/fp16.hpp"
 #include "numeric/matrix.hpp"
 
 namespace elstm::esell {
@@ -56,6 +57,15 @@ DenseMatrix hand_two_block_cols() {
 }
 
 const float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+std::string error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "no error";
+}
 
 TEST(EsellSpmv, HandBlock) {
     const EsellMatrix e = encode(hand_block());
@@ -144,28 +154,183 @@ std::vector<float> dense_product(const DenseMatrix& w, const std::vector<float>&
     return y;
 }
 
-TEST(EsellSpmv, MatchesDenseWithinRoundingBound) {
+// A float's bits with -0 taken as +0: eSELL skips the zero weights dense_matvec multiplies, and
+// adding w·x = ±0 can only flip the sign of a zero sum, so results are compared up to that.
+std::vector<std::uint32_t> bits_of(const std::vector<float>& v) {
+    std::vector<std::uint32_t> out(v.size());
+    for (std::size_t k = 0; k < v.size(); ++k) {
+        const float f = v[k] == 0.0f ? 0.0f : v[k];
+        std::memcpy(&out[k], &f, sizeof f);
+    }
+    return out;
+}
+
+// A value whose magnitude spans many binades, so that the order of a sum decides its rounding.
+float wide_value(std::mt19937& rng) {
+    std::uniform_real_distribution<float> mantissa(-2.0f, 2.0f);
+    std::uniform_int_distribution<int> exponent(-12, 12);
+    return std::ldexp(mantissa(rng), exponent(rng));
+}
+
+// Random fp16 weights at the given zero fraction and a random x; the shapes cover full and
+// partial blocks (rows % 8, cols % 4) and several block rows and columns.
+Case wide_case(std::mt19937& rng, std::size_t rows, std::size_t cols, double sparsity) {
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    Case c{DenseMatrix(rows, cols), {}};
+    for (float& v : c.w.values) v = unit(rng) < sparsity ? 0.0f : wide_value(rng);
+    c.w = rounded_to_fp16(c.w);
+    for (std::size_t k = 0; k < cols; ++k) c.x.push_back(wide_value(rng));
+    return c;
+}
+
+constexpr std::size_t kShapes[][2] = {{1, 1},   {8, 4},   {7, 3},    {9, 5},   {16, 8},
+                                      {23, 13}, {40, 37}, {67, 130}, {203, 61}};
+constexpr double kSparsities[] = {0.0, 0.1, 0.3, 0.5, 0.7, 0.9};
+
+// The simulator's golden check relies on this: each y[r] sums its terms in ascending column order
+// from 0, as dense_matvec does, so eSELL SpMV is the dense product of the same fp16 weights bit
+// for bit.
+TEST(EsellSpmv, BitIdenticalToDense) {
     std::mt19937 rng(7);
-    for (int trial = 0; trial < 200; ++trial) {
-        const Case c = float_case(rng);
-        const std::vector<float> expected = dense_product(c.w, c.x);
-        std::vector<float> y(c.w.rows, kNaN);
-        spmv(encode(c.w), c.x.data(), y.data());
-        for (std::size_t r = 0; r < c.w.rows; ++r) {
-            // Both sides sum the same K fp32 products of one row in some order. Each recursive
-            // fp32 dot product is within gamma_K·Σ|w_i x_i| (gamma_K ≈ K·u, u = FLT_EPSILON/2)
-            // of the exact value, so they differ by at most about K·FLT_EPSILON·Σ|w_i x_i|;
-            // 2·K·FLT_EPSILON·Σ|w_i x_i| leaves a factor 2 of slack.
-            double magnitude = 0.0;
-            std::size_t k = 0;
-            for (std::size_t col = 0; col < c.w.cols; ++col) {
-                magnitude += std::fabs(static_cast<double>(c.w.at(r, col)) * c.x[col]);
-                k += c.w.at(r, col) != 0.0f;
+    for (const auto& shape : kShapes) {
+        for (const double sparsity : kSparsities) {
+            for (int trial = 0; trial < 4; ++trial) {
+                const Case c = wide_case(rng, shape[0], shape[1], sparsity);
+                std::vector<float> y(c.w.rows, kNaN);
+                spmv(encode(c.w), c.x.data(), y.data());
+                EXPECT_EQ(bits_of(y), bits_of(dense_product(c.w, c.x)))
+                    << shape[0] << "x" << shape[1] << " sparsity " << sparsity << " trial " << trial;
             }
-            const double bound = 2.0 * static_cast<double>(k) * FLT_EPSILON * magnitude;
-            EXPECT_LE(std::fabs(static_cast<double>(y[r]) - expected[r]), bound)
-                << "trial " << trial << " row " << r;
         }
+    }
+}
+
+TEST(EsellSpmv, SpmspvBitIdenticalToDenseWithPrunedBlocksZeroed) {
+    std::mt19937 rng(23);
+    std::bernoulli_distribution coin(0.5);
+    for (const auto& shape : kShapes) {
+        for (const double sparsity : kSparsities) {
+            const Case c = wide_case(rng, shape[0], shape[1], sparsity);
+            const EsellMatrix e = encode(c.w);
+            std::vector<bool> keep(e.block_cols());
+            std::vector<float> x_kept = c.x;
+            for (std::size_t j = 0; j < keep.size(); ++j) {
+                keep[j] = coin(rng);
+                for (std::size_t col = 4 * j; col < std::min(4 * j + 4, c.w.cols); ++col) {
+                    if (!keep[j]) x_kept[col] = 0.0f;
+                }
+            }
+            std::vector<float> y(c.w.rows, kNaN);
+            spmspv(e, c.x.data(), keep, y.data());
+            EXPECT_EQ(bits_of(y), bits_of(dense_product(c.w, x_kept)))
+                << shape[0] << "x" << shape[1] << " sparsity " << sparsity;
+        }
+    }
+}
+
+// nvec vectors of x, and as many y buffers filled with NaN, for the multi-vector kernels.
+struct Vectors {
+    std::vector<std::vector<float>> x, y;
+    std::vector<const float*> xs;
+    std::vector<float*> ys;
+
+    Vectors(std::mt19937& rng, std::size_t nvec, std::size_t cols, std::size_t rows)
+        : x(nvec), y(nvec, std::vector<float>(rows, kNaN)) {
+        for (std::size_t v = 0; v < nvec; ++v) {
+            for (std::size_t k = 0; k < cols; ++k) x[v].push_back(wide_value(rng));
+            xs.push_back(x[v].data());
+            ys.push_back(y[v].data());
+        }
+    }
+};
+
+std::vector<std::uint32_t> raw_bits(const std::vector<float>& v) {
+    std::vector<std::uint32_t> out(v.size());
+    std::memcpy(out.data(), v.data(), v.size() * sizeof(float));
+    return out;
+}
+
+// Applying one walk to many vectors changes nothing for any of them, not even a zero's sign.
+TEST(EsellSpmv, SpmvMultiEqualsSpmvPerVector) {
+    std::mt19937 rng(29);
+    for (const auto& shape : kShapes) {
+        for (const std::size_t nvec : {std::size_t{1}, std::size_t{3}, std::size_t{6}, std::size_t{16}}) {
+            const Case c = wide_case(rng, shape[0], shape[1], 0.4);
+            const EsellMatrix e = encode(c.w);
+            Vectors vs(rng, nvec, c.w.cols, c.w.rows);
+            const WalkStats multi = spmv_multi(e, vs.xs.data(), vs.ys.data(), nvec);
+            for (std::size_t v = 0; v < nvec; ++v) {
+                std::vector<float> y(c.w.rows, kNaN);
+                const WalkStats one = spmv(e, vs.xs[v], y.data());
+                EXPECT_EQ(raw_bits(vs.y[v]), raw_bits(y)) << shape[0] << "x" << shape[1] << " vector " << v;
+                EXPECT_EQ(multi.macs, one.macs);
+                EXPECT_EQ(multi.words_read, one.words_read);
+            }
+        }
+    }
+}
+
+TEST(EsellSpmv, AccumulateBlockColumnMultiAddsEachVector) {
+    const EsellMatrix e = encode(hand_two_block_cols());
+    const std::vector<float> x0 = {1.0f, 2.0f, 3.0f, 4.0f, 10.0f, 0.0f, 0.0f, 0.0f};
+    const std::vector<float> x1 = {2.0f, 4.0f, 6.0f, 8.0f, -1.0f, 0.0f, 0.0f, 0.0f};
+    std::vector<float> y0(8, 1.0f), y1(8, 0.0f);
+    const float* xs[] = {x0.data(), x1.data()};
+    float* ys[] = {y0.data(), y1.data()};
+    // MACs count one vector: the block column's non-zeros, whatever nvec is.
+    EXPECT_EQ(accumulate_block_column_multi(e.words.data(), 6, 0, 8, 8, xs, ys, 2), 14u);
+    for (std::size_t r = 0; r < 8; ++r) {
+        EXPECT_EQ(y0[r], kHandY[r] + 1.0f) << r;
+        EXPECT_EQ(y1[r], 2.0f * kHandY[r]) << r;
+    }
+    EXPECT_EQ(accumulate_block_column_multi(e.words.data() + 6, 2, 1, 8, 8, xs, ys, 2), 1u);
+    EXPECT_EQ(y0[0], 12.0f + 1.0f + 10.0f);
+    EXPECT_EQ(y1[0], 24.0f - 1.0f);
+    EXPECT_EQ(accumulate_block_column_multi(e.words.data() + 6, 2, 1, 8, 8, xs, ys, 0), 1u);
+}
+
+TEST(EsellSpmv, MultiRejectsMalformedStreamsNamingTheWord) {
+    EsellMatrix e = encode(hand_two_block_cols());
+    e.words[6] |= 1ull << 15;  // block column 1's head: IDX_row not a permutation
+    std::mt19937 rng(31);
+    Vectors vs(rng, 3, e.cols, e.rows);
+    EXPECT_NE(error_of([&] { spmv_multi(e, vs.xs.data(), vs.ys.data(), 3); }).find("word 6:"),
+              std::string::npos);
+    EXPECT_NE(error_of([&] {
+                  accumulate_block_column_multi(e.words.data() + 6, 2, 1, 8, 8, vs.xs.data(), vs.ys.data(),
+                                                3);
+              }).find("word 0:"),
+              std::string::npos);
+}
+
+// The reader widens fp16 without fp16_to_fp32; every one of the 65536 patterns must come out with
+// the same bits (NaN payloads, infinities, subnormals, both zeros). One block column per 16
+// patterns: chunk 0 holds rows 0..3 at EIDX_col 0 (4 columns) with 4 value words.
+TEST(EsellSpmv, EveryFp16PatternWidensExactly) {
+    constexpr std::size_t kPatterns = 1u << 16;
+    EsellMatrix e;
+    e.rows = 8;
+    e.cols = kPatterns / 4;
+    const std::uint64_t head = 0x07D60000'03440004ull;  // IDX_row j = j, chunk 0 CHK_w 4, chunk 1 empty
+    for (std::size_t p = 0; p < kPatterns; p += 16) {
+        e.words.push_back(head);
+        for (std::size_t t = 0; t < 4; ++t) {
+            std::uint64_t word = 0;
+            for (std::size_t j = 0; j < 4; ++j) word |= static_cast<std::uint64_t>(p + 4 * t + j) << (16 * j);
+            e.words.push_back(word);
+        }
+        e.block_col_words.push_back(5);
+    }
+    const DenseMatrix m = decode(e);
+    for (std::size_t p = 0; p < kPatterns; ++p) {
+        // Pattern p sits in block column p / 16, value word t (column t), chunk row j (row j).
+        const std::size_t t = p / 4 % 4, j = p % 4;
+        const float got = m.at(j, p / 16 * 4 + t);
+        const float want = (p & 0x7FFFu) == 0 ? 0.0f : fp16_to_fp32(static_cast<std::uint16_t>(p));
+        std::uint32_t got_bits, want_bits;
+        std::memcpy(&got_bits, &got, sizeof got);
+        std::memcpy(&want_bits, &want, sizeof want);
+        ASSERT_EQ(got_bits, want_bits) << "fp16 pattern " << p;
     }
 }
 
@@ -248,15 +413,6 @@ TEST(EsellSpmv, KeepMustCoverEveryBlockColumn) {
     std::vector<float> y(8);
     EXPECT_THROW(spmspv(e, x.data(), {true}, y.data()), Error);
     EXPECT_THROW(spmspv(e, x.data(), {true, true, true}, y.data()), Error);
-}
-
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "no error";
 }
 
 TEST(EsellSpmv, MalformedStreamErrorsNameTheWord) {

@@ -1,0 +1,31 @@
+/* The workload descriptor the platform places in memory for the host program (firmware):
+ * where the layers, their packed weights and the input/output vectors are. Shared by the
+ * firmware (C) and the platform (C++): plain fixed-width fields, little-endian, 8-byte aligned. */
+#ifndef ELSTM_DESC_H
+#define ELSTM_DESC_H
+
+#include <stdint.h>
+
+#define ELSTM_DESC_MAGIC 0x4d54534c45ull /* "ELSTM" */
+#define ELSTM_DESC_VERSION 1
+/* Physical address of the descriptor: the platform's DRAM base + 1 MiB, the first byte after
+ * the firmware's region (see firmware/elstm.ld). */
+#define ELSTM_DESC_ADDR 0x80100000ull
+
+struct elstm_layer_desc {
+    uint64_t m, n;              /* sizes of x and h */
+    uint64_t threshold_bits;    /* h threshold, fp32 bits */
+    uint64_t w, bias, table, u; /* eSELL W, fp16 bias (4 per word), U word-count table, eSELL U */
+    uint64_t n_fuse;            /* N_grp for command 3 */
+};
+
+struct elstm_desc {
+    uint64_t magic, version;
+    uint64_t layers, sequences, steps;
+    uint64_t flags;             /* command 5's rs2: 1 sequential, 2 no pruning */
+    uint64_t layer_table;       /* address of `layers` struct elstm_layer_desc */
+    uint64_t x_table;           /* address of `sequences` uint64_t: x of each sequence (steps x m, padded to words) */
+    uint64_t h_table;           /* address of layers x sequences uint64_t: h of layer l, sequence s at [l*sequences+s] */
+};
+
+#endif

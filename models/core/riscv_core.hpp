@@ -1,0 +1,108 @@
+#pragma once
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "core/rv_iss.hpp"
+#include "rocc/rocc_if.hpp"
+#include "sim/clock.hpp"
+#include "sim/timed_signal.hpp"
+
+namespace elstm {
+
+struct CoreConfig {
+    std::uint64_t max_instructions = 2'000'000'000;  // budget; exceeding it ends the run
+    sim::Cycles quantum = 10'000;                     // temporal decoupling (tlm_quantumkeeper)
+    rv::CpiTable cpi = rv::kDefaultCpi;
+    sim::Cycles rocc_issue = 1;                       // cycles to hand a command to the RoCC queue
+};
+
+// How the core's program ended.
+struct CoreExit {
+    bool exited = false;          // SYS_EXIT / SYS_EXIT_EXTENDED reached
+    int code = 0;                 // the program's exit code
+    std::string error;            // set when it did not exit: unhandled trap, budget, ...
+};
+
+// The RISC-V host: the ISS in an SC_THREAD, memory through a TLM-2.0 initiator socket (DMI
+// when the target grants it), temporal decoupling with a quantum keeper, custom-0..3
+// instructions forwarded to the RoCC channel (rd written when xd), RISC-V semihosting for
+// console and exit. Its console output goes to `console` (std::cout by default).
+class RiscvCore : public sc_core::sc_module {
+public:
+    tlm_utils::simple_initiator_socket<RiscvCore> mem;
+    sc_core::sc_port<RoccCoreIf> rocc;
+
+    RiscvCore(sc_core::sc_module_name name, const CoreConfig& config, const sim::Clock& clock,
+              std::uint64_t entry, std::ostream& console);
+    ~RiscvCore() override;
+
+    const CoreExit& exit() const { return exit_; }
+    std::uint64_t instructions() const;
+    std::uint64_t cycles() const;
+
+    sim::TimedValue<std::uint8_t> state;  // 0 running, 1 waiting for the accelerator, 2 stopped
+
+private:
+    class TlmBus;
+    // An open semihosting handle: the console (":tt") or a read-only host file.
+    struct HostFile {
+        bool tty = false;
+        std::string contents;
+        std::uint64_t pos = 0;
+    };
+
+    void run();
+    rv::DirectMemory request_dmi();
+    void invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
+    std::uint64_t run_length() const;
+    void account();
+    sim::Cycles unaccounted() const;
+    sc_core::sc_time local_time() const;
+    bool transport(tlm::tlm_command command, std::uint64_t addr, void* data, unsigned len);
+
+    void serve_custom(const rv::Stop& stop);
+    void serve_semihosting();
+    std::int64_t semihosting_call(std::uint64_t op, std::uint64_t arg);
+    std::int64_t open_file(std::uint64_t block);
+    std::int64_t read_file(std::uint64_t block);
+    std::int64_t write_file(std::uint64_t block);
+    std::int64_t get_cmdline(std::uint64_t block);
+    std::int64_t exit_program(std::uint64_t block);
+    HostFile* file(std::uint64_t handle);
+
+    bool debug_access(tlm::tlm_command command, std::uint64_t addr, void* data, std::size_t len);
+    void load(std::uint64_t addr, void* data, std::size_t len);
+    void store(std::uint64_t addr, const void* data, std::size_t len);
+    std::uint64_t load_word(std::uint64_t addr);
+    std::string load_string(std::uint64_t addr);
+    std::uint32_t instruction_at(std::uint64_t pc);
+
+    bool done() const { return exit_.exited || !exit_.error.empty(); }
+    void finish(CoreExit how);
+    void stop_with(const std::string& error);
+
+    CoreConfig config_;
+    const sim::Clock& clock_;
+    std::uint64_t entry_;
+    std::ostream& console_;
+    std::uint32_t max_cpi_;           // the slowest instruction class: bounds a slice's cycles
+    std::unique_ptr<TlmBus> bus_;
+    rv::DirectMemory direct_;
+    std::unique_ptr<rv::Iss> iss_;
+    tlm_utils::tlm_quantumkeeper qk_;
+    std::uint64_t accounted_ = 0;     // ISS cycles already handed to the quantum keeper
+    std::uint64_t bus_stall_ = 0;     // bus latency cycles not yet added to the ISS
+    std::map<std::uint64_t, HostFile> files_;
+    std::uint64_t next_handle_ = 3;   // 0, 1 and 2 are the console from the start
+    CoreExit exit_;
+};
+
+}  // namespace elstm

@@ -37,7 +37,7 @@ private:
     int last_ = -1;
 };
 
-void write_file(const std::string& path, const std::string& text) {
+void write_file(const std::string& path, const std::string& text, const char* key) {
     // Write to a temporary name and rename, so a failed run never leaves a complete-looking file.
     const std::string tmp = path + ".tmp";
     std::ofstream out(tmp, std::ios::binary);
@@ -45,32 +45,43 @@ void write_file(const std::string& path, const std::string& text) {
     out.close();
     if (!out || std::rename(tmp.c_str(), path.c_str()) != 0) {
         std::remove(tmp.c_str());
-        throw elstm::Error("--stats: cannot write " + path);
+        throw elstm::Error(std::string(key) + ": cannot write " + path);
     }
 }
 
 int run(const po::variables_map& vm) {
     std::vector<std::string> sets;
     if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
-    if (vm.count("timing")) sets.push_back("timing=" + vm["timing"].as<std::string>());
+    if (vm.count("timing")) {
+        const std::string timing = vm["timing"].as<std::string>();
+        if (timing != "fast" && timing != "exact")
+            throw po::error("--timing: '" + timing + "' is not one of fast, exact");
+        sets.push_back("timing=" + timing);
+    }
     elstm::PlatformConfig config = elstm::load_platform_config(vm["config"].as<std::string>(), sets);
     if (vm.count("vcd")) config.vcd = vm["vcd"].as<std::string>();
-    if (vm.count("stats")) config.stats = vm["stats"].as<std::string>();
+    const char* stats_key = "stats";
+    if (vm.count("stats")) config.stats = vm["stats"].as<std::string>(), stats_key = "--stats";
     const bool quiet = vm.count("quiet") > 0;
+    if (!config.stats.empty()) elstm::check_writable(config.stats, stats_key);
 
     // SystemC announces the VCD time unit as an info report; the README documents it instead.
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
-    const auto t0 = std::chrono::steady_clock::now();
     elstm::Platform platform(config);
     Progress progress(platform.image().layers.size() * platform.image().sequences, platform.image().steps);
     if (!quiet) platform.set_progress(std::ref(progress));
+    const auto t0 = std::chrono::steady_clock::now();
     std::string error;
     if (!platform.run(&error)) throw elstm::Error(error);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     platform.finish_trace();
+    if (const int code = platform.exit_code()) {
+        std::cerr << "elstm-vp: the firmware exited with code " << code << '\n';
+        return code;
+    }
 
     const elstm::GoldenCheck golden = platform.check_golden();
-    if (!config.stats.empty()) write_file(config.stats, elstm::stats_json(platform, golden));
+    if (!config.stats.empty()) write_file(config.stats, elstm::stats_json(platform, golden), stats_key);
     elstm::print_summary(std::cout, platform, golden, wall);
     if (!golden.passed) {
         std::cerr << "elstm-vp: golden check failed: " << golden.first_mismatch << '\n';

@@ -5,9 +5,15 @@
 #include <cstdio>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
+#include <unistd.h>
+
+#include "../firmware/include/elstm_desc.h"
+#include "core/elf_loader.hpp"
 #include "numeric/error.hpp"
 #include "numeric/npy.hpp"
 #include "numeric/workload.hpp"
@@ -29,15 +35,28 @@ sc_core::sc_time clock_period(double mhz) {
     return sc_core::sc_time(std::llround(1e6 / mhz), sc_core::SC_PS);
 }
 
-// Steps the W stream of one batch serves, which sizes BUF_x and BUF_wx.
-std::size_t batch_steps(const PlatformConfig& config, std::size_t layer) {
+// Steps the W stream of one batch serves (never more than the sequence has), which sizes
+// BUF_x and BUF_wx.
+std::size_t batch_steps(const PlatformConfig& config, std::size_t layer, std::size_t steps) {
     if (config.schedule.kind == Schedule::sequential) return 1;
     std::size_t spmv = 0;
     for (const PeConfig& pe : config.accel.pes) spmv += pe.role == PeRole::spmv;
-    return spmv * config.schedule.n_fuse_for(layer);
+    return std::min(steps, spmv * config.schedule.n_fuse_for(layer));
 }
 
 }  // namespace
+
+void check_writable(const std::string& path, const std::string& key) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path p(path);
+    if (path.empty() || path.back() == '/' || fs::is_directory(p, ec))
+        throw Error(key + ": cannot write " + path + ": it is a folder");
+    const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+    if (!fs::is_directory(dir, ec)) throw Error(key + ": cannot write " + path + ": no folder " + dir.string());
+    if (access(dir.c_str(), W_OK) != 0)
+        throw Error(key + ": cannot write " + path + ": " + std::strerror(errno));
+}
 
 WorkloadImage build_workload(const PlatformConfig& config) {
     WorkloadImage image;
@@ -66,8 +85,8 @@ WorkloadImage build_workload(const PlatformConfig& config) {
         image.inputs = generate_workload(inputs_only).inputs;
     }
 
-    const std::uint64_t base = config.dram.base + kImageOffset;
-    std::uint64_t at = base;
+    image.descriptor = config.dram.base + kImageOffset;
+    std::uint64_t at = image.descriptor + kDescriptorBytes;
     for (std::size_t k = 0; k < image.layers.size(); ++k) {
         const LstmLayerWeights& l = image.layers[k];
         LayerImage li;
@@ -95,10 +114,16 @@ WorkloadImage build_workload(const PlatformConfig& config) {
         image.x_addr.push_back(at = align64(at));
         at += 4 * image.steps * padded(image.layers[0].input_size);
     }
+    image.layer_table = at = align64(at);
+    at += sizeof(elstm_layer_desc) * image.layers.size();
+    image.x_table = at = align64(at);
+    at += 8 * image.sequences;
+    image.h_table = at = align64(at);
+    at += 8 * image.sequences * image.layers.size();
     image.end = at;
     if (image.end > config.dram.base + config.dram.size) {
         std::ostringstream msg;
-        msg << "dram.size: the workload image needs " << (image.end - config.dram.base) << " bytes from "
+        msg << config.source << ": dram.size: the workload image needs " << (image.end - config.dram.base) << " bytes from "
             << hex(config.dram.base) << " but the DRAM has " << config.dram.size;
         throw Error(msg.str());
     }
@@ -120,7 +145,7 @@ AcceleratorBuffers fit_buffers(const PlatformConfig& config, const WorkloadImage
     std::size_t worst_layer[7] = {};
     for (std::size_t k = 0; k < image.layers.size(); ++k) {
         const std::size_t m = image.layers[k].input_size, n = image.layers[k].hidden_size;
-        const std::size_t b = batch_steps(config, k);
+        const std::size_t b = batch_steps(config, k, image.steps);
         const std::size_t entries[7] = {2 * b * padded(m), 2 * b * 4 * n, 4 * n, n, n, 4 * n, (n + 3) / 4};
         for (int i = 0; i < 7; ++i)
             if (entries[i] > wants[i].entries) wants[i].entries = entries[i], worst_layer[i] = k;
@@ -161,14 +186,21 @@ Platform::Platform(const PlatformConfig& config)
     config_.rocc.memory_latency = config_.dram.latency;
 
     dram_ = std::make_unique<Dram>("dram", config_.dram, clock_);
+    bus_ = std::make_unique<MemoryBus>("bus");
     channel_ = std::make_unique<RoccChannel>("rocc", config_.rocc, clock_, Accelerator::known_functs());
     accel_ = std::make_unique<Accelerator>("accel", config_.accel, clock_);
-    driver_ = std::make_unique<RoccDriver>("core", host_program(), clock_);
-    channel_->mem.bind(dram_->socket);
+    bus_->memory.bind(dram_->socket);
+    channel_->mem.bind(bus_->initiators);
     accel_->cmd.bind(*channel_);
     accel_->data.bind(*channel_);
-    driver_->rocc.bind(*channel_);
     load_image();
+    load_descriptor();
+    if (config_.host.kind == HostKind::core) {
+        load_firmware();
+    } else {
+        driver_ = std::make_unique<RoccDriver>("core", host_program(), clock_);
+        driver_->rocc.bind(*channel_);
+    }
     open_trace();
 }
 
@@ -200,11 +232,12 @@ void Platform::finish_trace() {
         out << line << '\n';
     }
     out.close();
-    if (!in.eof() || !out || std::rename(tmp.c_str(), config_.vcd.c_str()) != 0) {
+    const bool written = in.eof() && out && std::rename(tmp.c_str(), config_.vcd.c_str()) == 0;
+    std::remove(partial_vcd_.c_str());
+    if (!written) {
         std::remove(tmp.c_str());
         throw Error("trace.vcd: cannot write " + config_.vcd);
     }
-    std::remove(partial_vcd_.c_str());
 }
 
 void Platform::load_image() {
@@ -224,6 +257,76 @@ void Platform::load_image() {
             std::copy_n(&image_.inputs[(s * image_.steps + t) * m], m, row.begin());
             dram_->write_backdoor(image_.x_addr[s] + 4 * padded(m) * t, row.data(), 4 * row.size());
         }
+}
+
+void Platform::load_descriptor() {
+    elstm_desc d{};
+    d.magic = ELSTM_DESC_MAGIC;
+    d.version = ELSTM_DESC_VERSION;
+    d.layers = image_.layers.size();
+    d.sequences = image_.sequences;
+    d.steps = image_.steps;
+    d.flags = host_program().front().flags;
+    d.layer_table = image_.layer_table;
+    d.x_table = image_.x_table;
+    d.h_table = image_.h_table;
+    dram_->write_backdoor(image_.descriptor, &d, sizeof d);
+    for (std::size_t k = 0; k < image_.placed.size(); ++k) {
+        const LayerImage& li = image_.placed[k];
+        elstm_layer_desc l{};
+        l.m = li.m;
+        l.n = li.n;
+        std::uint32_t th;
+        std::memcpy(&th, &li.threshold, sizeof th);
+        l.threshold_bits = th;
+        l.w = li.w_addr;
+        l.bias = li.bias_addr;
+        l.table = li.table_addr;
+        l.u = li.u_addr;
+        l.n_fuse = config_.schedule.n_fuse_for(k);
+        dram_->write_backdoor(image_.layer_table + sizeof l * k, &l, sizeof l);
+        for (std::size_t s = 0; s < image_.sequences; ++s)
+            dram_->write_backdoor(image_.h_table + 8 * (k * image_.sequences + s), &li.h_addr[s], 8);
+    }
+    for (std::size_t s = 0; s < image_.sequences; ++s)
+        dram_->write_backdoor(image_.x_table + 8 * s, &image_.x_addr[s], 8);
+}
+
+// Built-in firmware sits next to the executable (build/firmware/NAME.elf).
+std::string firmware_path(const std::string& name) {
+    if (name != "elstm" && name != "lstm_cpu") return name;
+    char exe[4096];
+    const ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    std::string dir = ".";
+    if (len > 0) {
+        dir.assign(exe, static_cast<std::size_t>(len));
+        dir = dir.substr(0, dir.rfind('/'));
+    }
+    return dir + "/firmware/" + name + ".elf";
+}
+
+void Platform::load_firmware() {
+    const std::string path = firmware_path(config_.host.firmware);
+    const ElfImage elf = load_elf(path);
+    for (const ElfSegment& seg : elf.segments) {
+        // The firmware owns everything below the descriptor; a segment elsewhere would overwrite
+        // the workload (or miss the DRAM altogether).
+        if (seg.addr < config_.dram.base || seg.addr + seg.mem_size > image_.descriptor) {
+            std::ostringstream msg;
+            msg << path << ": segment at " << hex(seg.addr) << " (" << seg.mem_size << " bytes) is outside the firmware region ["
+                << hex(config_.dram.base) << ", " << hex(image_.descriptor) << ")";
+            throw Error(msg.str());
+        }
+        dram_->write_backdoor(seg.addr, seg.bytes.data(), seg.bytes.size());
+        const std::vector<std::uint8_t> zeros(seg.mem_size - seg.bytes.size(), 0);
+        if (!zeros.empty()) dram_->write_backdoor(seg.addr + seg.bytes.size(), zeros.data(), zeros.size());
+    }
+    if (image_.descriptor != ELSTM_DESC_ADDR)
+        throw Error("dram.base: the firmware expects its descriptor at " + hex(ELSTM_DESC_ADDR) +
+                    ", i.e. dram.base " + hex(ELSTM_DESC_ADDR - kImageOffset));
+    core_ = std::make_unique<RiscvCore>("core", config_.host.core, clock_, elf.entry, std::cout);
+    core_->mem.bind(bus_->initiators);
+    core_->rocc.bind(*channel_);
 }
 
 std::vector<LayerCommands> Platform::host_program() const {
@@ -261,14 +364,14 @@ void Platform::open_trace() {
     if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
     base += ".partial";
     partial_vcd_ = base + ".vcd";
-    {
-        std::ofstream probe(partial_vcd_);
-        if (!probe) throw Error("trace.vcd: cannot write " + config_.vcd + ": " + std::strerror(errno));
-    }
+    check_writable(config_.vcd, "trace.vcd");
     trace_ = sc_core::sc_create_vcd_trace_file(base.c_str());
     if (!trace_) throw Error("trace.vcd: cannot create " + config_.vcd);
-    trace_->set_time_unit(static_cast<double>(clock_.period().value()), sc_core::SC_PS);
-    sc_core::sc_trace(trace_, driver_->state.signal, "core.state");
+    // VCD time units are powers of ten: the largest one that divides the clock period.
+    std::uint64_t unit_ps = 1;
+    while (clock_.period().value() % (unit_ps * 10) == 0) unit_ps *= 10;
+    trace_->set_time_unit(static_cast<double>(unit_ps), sc_core::SC_PS);
+    sc_core::sc_trace(trace_, core_ ? core_->state.signal : driver_->state.signal, "core.state");
     sc_core::sc_trace(trace_, channel_->owner, "rocc.owner");
     sc_core::sc_trace(trace_, channel_->w_side.signal, "rocc.w_side");
     sc_core::sc_trace(trace_, channel_->u_side.signal, "rocc.u_side");
@@ -293,15 +396,26 @@ void Platform::set_progress(std::function<void(std::size_t, std::size_t)> progre
 
 bool Platform::run(std::string* error) {
     sc_core::sc_start();
-    if (!driver_->finished()) {
-        if (error) *error = "the host stopped before finishing its program (simulation ran out of events)";
-        return false;
-    }
-    return true;
+    // The run ends when the host is done; the DRAM's access trace may reach a little further.
+    end_cycle_ = core_ ? core_->cycles() : driver_->finish_cycle();
+    // The kernel writes a time step's values to the VCD when time moves on: one more cycle
+    // puts the final step's changes into the trace.
+    if (trace_) sc_core::sc_start(clock_.period());
+    std::string why;
+    if (core_ && !core_->exit().exited)
+        why = core_->exit().error.empty() ? "the firmware stopped without exiting" : core_->exit().error;
+    if (driver_ && !driver_->finished())
+        why = "the host stopped before finishing its program (simulation ran out of events)";
+    if (why.empty()) return true;
+    if (error) *error = why;
+    return false;
 }
+
+int Platform::exit_code() const { return core_ ? core_->exit().code : 0; }
 
 GoldenCheck Platform::check_golden() const {
     GoldenCheck check;
+    check.tolerance = config_.host.golden_tolerance;
     for (std::size_t s = 0; s < image_.sequences && check.passed; ++s) {
         const std::vector<std::vector<float>> golden = golden_outputs(image_, s, config_.schedule);
         for (std::size_t k = 0; k < golden.size() && check.passed; ++k) {
@@ -312,16 +426,20 @@ GoldenCheck Platform::check_golden() const {
                 for (std::size_t i = 0; i < n; ++i) {
                     ++check.values;
                     const float want = golden[k][t * n + i];
-                    // The datapath adds in the golden model's order: results agree bit for bit.
-                    if (std::memcmp(&row[i], &want, sizeof want) != 0) {
-                        char buf[200];
-                        std::snprintf(buf, sizeof buf,
-                                      "layer %zu, sequence %zu, step %zu, h[%zu]: %.9g (accelerator) vs %.9g (golden)",
-                                      k + 1, s, t, i, static_cast<double>(row[i]), static_cast<double>(want));
-                        check.first_mismatch = buf;
-                        check.passed = false;
-                        break;
-                    }
+                    // The accelerator adds in the golden model's order, so by default its results
+                    // must agree bit for bit; a CPU-only firmware with its own libm gets a tolerance.
+                    const double diff = std::fabs(static_cast<double>(row[i]) - static_cast<double>(want));
+                    const bool same = check.tolerance == 0.0 ? std::memcmp(&row[i], &want, sizeof want) == 0
+                                                             : diff <= check.tolerance;
+                    if (diff > check.max_abs_diff || std::isnan(diff)) check.max_abs_diff = diff;
+                    if (same) continue;
+                    char buf[200];
+                    std::snprintf(buf, sizeof buf,
+                                  "layer %zu, sequence %zu, step %zu, h[%zu]: %.9g (simulated) vs %.9g (golden)",
+                                  k + 1, s, t, i, static_cast<double>(row[i]), static_cast<double>(want));
+                    check.first_mismatch = buf;
+                    check.passed = false;
+                    break;
                 }
             }
         }

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "accel/accelerator.hpp"
+#include "bus/memory_bus.hpp"
+#include "core/riscv_core.hpp"
 #include "driver/rocc_driver.hpp"
 #include "dram/dram.hpp"
 #include "numeric/esell.hpp"
@@ -35,11 +37,19 @@ struct WorkloadImage {
     std::vector<float> inputs;            // sequences × steps × m (unpadded)
     std::vector<LayerImage> placed;
     std::vector<std::uint64_t> x_addr;    // per sequence: steps × padded m fp32
+    std::uint64_t descriptor = 0;         // the descriptor's address (base + kImageOffset)
+    std::uint64_t layer_table = 0, x_table = 0, h_table = 0;  // the descriptor's tables
     std::uint64_t end = 0;                // first byte past the image
 };
 
-// The first DRAM byte the workload image may use: below it is room for firmware.
+// Below base + kImageOffset is the firmware's region; there the workload descriptor
+// (firmware/include/elstm_desc.h) takes the first page and the workload image follows it.
 constexpr std::uint64_t kImageOffset = 1ull << 20;
+constexpr std::uint64_t kDescriptorBytes = 4096;
+
+// Throws elstm::Error naming `key` unless a file can be written at `path` (its folder exists
+// and is writable, and the path is not a folder). Checked before a run, not after it.
+void check_writable(const std::string& path, const std::string& key);
 
 // Builds the workload of `config` (generated or from .npy files). Throws elstm::Error.
 WorkloadImage build_workload(const PlatformConfig& config);
@@ -55,6 +65,8 @@ std::vector<std::vector<float>> golden_outputs(const WorkloadImage& image, std::
 
 struct GoldenCheck {
     bool passed = true;
+    double tolerance = 0.0;      // 0: bit-exact
+    double max_abs_diff = 0.0;
     std::string first_mismatch;  // "layer 2, sequence 0, step 3, h[17]: 0.1234 (accelerator) vs ..."
     std::uint64_t values = 0;    // h values compared
 };
@@ -68,6 +80,8 @@ public:
 
     // Simulates to the end. Returns false (and fills `error`) if the host did not finish.
     bool run(std::string* error);
+    // The firmware's exit code (0 with the test-bench driver).
+    int exit_code() const;
     // Closes the VCD and moves it to its final name (with a fixed $date line).
     void finish_trace();
     // Compares every layer's h in DRAM with the golden LSTM.
@@ -76,15 +90,20 @@ public:
     const PlatformConfig& config() const { return config_; }
     const WorkloadImage& image() const { return image_; }
     const sim::Clock& clock() const { return clock_; }
+    sim::Cycles end_cycle() const { return end_cycle_; }  // when the simulation ran out of work
     const Dram& dram() const { return *dram_; }
     const RoccChannel& channel() const { return *channel_; }
     const Accelerator& accelerator() const { return *accel_; }
-    const RoccDriver& driver() const { return *driver_; }
+    // The host: the RISC-V core (host.kind core) or the test-bench driver (host.kind driver).
+    const RiscvCore* core() const { return core_.get(); }
+    const RoccDriver* driver() const { return driver_.get(); }
     // Progress: called after every simulated step with (layer run index, step).
     void set_progress(std::function<void(std::size_t run, std::size_t step)> progress);
 
 private:
     void load_image();
+    void load_descriptor();
+    void load_firmware();
     std::vector<LayerCommands> host_program() const;
     void open_trace();
 
@@ -92,11 +111,14 @@ private:
     WorkloadImage image_;
     sim::Clock clock_;
     std::unique_ptr<Dram> dram_;
+    std::unique_ptr<MemoryBus> bus_;
     std::unique_ptr<RoccChannel> channel_;
     std::unique_ptr<Accelerator> accel_;
     std::unique_ptr<RoccDriver> driver_;
+    std::unique_ptr<RiscvCore> core_;
     sc_core::sc_trace_file* trace_ = nullptr;
     std::string partial_vcd_;
+    sim::Cycles end_cycle_ = 0;
 };
 
 }  // namespace elstm

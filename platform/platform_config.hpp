@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "accel/accelerator.hpp"
+#include "core/riscv_core.hpp"
 #include "dram/dram.hpp"
 #include "rocc/rocc_channel.hpp"
 #include "numeric/workload.hpp"
@@ -37,6 +38,19 @@ struct AutoCapacity {
     bool x = true, wx = true, uh = true, h = true, c = true, bias = true, table = true;
 };
 
+// Who drives the accelerator: the RISC-V core running firmware, or the test-bench driver
+// (the accelerator-only mode for co-simulation).
+enum class HostKind { core, driver };
+
+struct HostConfig {
+    HostKind kind = HostKind::core;
+    // "elstm" or "lstm_cpu" (built with the platform, found next to the executable), or a
+    // path to an ELF (resolved relative to the YAML file).
+    std::string firmware = "elstm";
+    CoreConfig core;
+    double golden_tolerance = 0.0;  // largest |h − golden| accepted; 0 means bit-exact
+};
+
 struct PlatformConfig {
     std::string source;                  // the YAML file, for messages
     double clock_mhz = 1000.0;
@@ -46,6 +60,7 @@ struct PlatformConfig {
     AutoCapacity auto_capacity;
     ScheduleConfig schedule;
     WorkloadConfig workload;
+    HostConfig host;
     std::string vcd;                     // empty: no VCD
     std::string stats;                   // empty: no JSON stats file
 };

@@ -1,5 +1,6 @@
 #include "stats.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 #include <vector>
@@ -59,6 +60,11 @@ double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
 
 const char* schedule_name(Schedule s) { return s == Schedule::cell_fusion ? "cell_fusion" : "sequential"; }
 
+// A PE never fuses more steps than the sequence has: that is the group the model must see.
+unsigned fused_group(const LayerRun& run) {
+    return static_cast<unsigned>(std::min<std::size_t>(run.n_fuse, run.steps));
+}
+
 // The paper's model for one run, fed with the run's own sparsities (h: the fraction it skipped).
 double analytic_cycles(const Platform& p, const LayerRun& run, std::size_t layer) {
     const LstmLayerWeights& l = p.image().layers[layer];
@@ -67,7 +73,7 @@ double analytic_cycles(const Platform& p, const LayerRun& run, std::size_t layer
     if (run.schedule == Schedule::sequential) return analytic_sequential(a);
     std::size_t spmv = 0;
     for (const auto& pe : p.accelerator().pes()) spmv += pe->config().role == PeRole::spmv;
-    return analytic_cell_fusion(a, static_cast<unsigned>(spmv + 1), run.n_fuse).total();
+    return analytic_cell_fusion(a, static_cast<unsigned>(spmv + 1), fused_group(run)).total();
 }
 
 // The same model fed with what the port really moves: eSELL head and value words of W (a head
@@ -80,9 +86,8 @@ double analytic_stream_cycles(const Platform& p, const LayerRun& run, std::size_
     if (run.schedule == Schedule::sequential) return static_cast<double>(run.steps) * (heads + values + t_uh);
     std::size_t spmv = 0;
     for (const auto& pe : p.accelerator().pes()) spmv += pe->config().role == PeRole::spmv;
-    return analytic_cell_fusion(values + heads / run.n_fuse, t_uh, run.steps, static_cast<unsigned>(spmv + 1),
-                                run.n_fuse)
-        .total();
+    const unsigned g = fused_group(run);
+    return analytic_cell_fusion(values + heads / g, t_uh, run.steps, static_cast<unsigned>(spmv + 1), g).total();
 }
 
 std::uint64_t total_cycles(const Platform& p) {
@@ -103,7 +108,7 @@ std::string stats_json(const Platform& p, const GoldenCheck& golden) {
     j.str("timing", p.config().rocc.timing == PortTiming::exact ? "exact" : "fast");
     j.num("clock_mhz", p.config().clock_mhz);
     j.uint("cycles", total_cycles(p));
-    j.uint("end_cycle", p.clock().now());
+    j.uint("end_cycle", p.end_cycle());
 
     j.open("runs", '[');
     for (std::size_t i = 0; i < runs.size(); ++i) {
@@ -175,8 +180,20 @@ std::string stats_json(const Platform& p, const GoldenCheck& golden) {
     }
     j.close(']');
 
+    j.open("host", '{');
+    j.str("kind", p.core() ? "core" : "driver");
+    if (p.core()) {
+        j.str("firmware", p.config().host.firmware);
+        j.uint("instructions", p.core()->instructions());
+        j.uint("cycles", p.core()->cycles());
+        j.uint("exit_code", static_cast<std::uint64_t>(p.exit_code()));
+    }
+    j.close('}');
+
     j.open("golden", '{');
     j.boolean("passed", golden.passed);
+    j.num("tolerance", golden.tolerance);
+    j.num("max_abs_diff", golden.max_abs_diff);
     j.uint("values_compared", golden.values);
     j.str("first_mismatch", golden.first_mismatch);
     j.close('}');
@@ -225,11 +242,24 @@ void print_summary(std::ostream& os, const Platform& p, const GoldenCheck& golde
     std::snprintf(line, sizeof line, "  DRAM: %llu bytes read, %llu written\n",
                   (unsigned long long)p.dram().bytes_read(), (unsigned long long)p.dram().bytes_written());
     os << line;
-    os << "  golden check: " << (golden.passed ? "passed" : "FAILED") << " (" << golden.values << " h values, bit-exact)";
+    if (const RiscvCore* core = p.core()) {
+        std::snprintf(line, sizeof line, "  core: %s, %llu instructions in %llu cycles, exit code %d; %.3g MIPS (wall)\n",
+                      p.config().host.firmware.c_str(), (unsigned long long)core->instructions(),
+                      (unsigned long long)core->cycles(), p.exit_code(), ratio(double(core->instructions()), wall_seconds) / 1e6);
+        os << line;
+    }
+    os << "  golden check: " << (golden.passed ? "passed" : "FAILED") << " (" << golden.values << " h values, ";
+    if (golden.tolerance == 0.0) {
+        os << "bit-exact)";
+    } else {
+        std::snprintf(line, sizeof line, "max |diff| %.3g, tolerance %.3g)", golden.max_abs_diff, golden.tolerance);
+        os << line;
+    }
     if (!golden.passed) os << ": first mismatch at " << golden.first_mismatch;
     os << '\n';
+    const std::uint64_t simulated = p.end_cycle();
     std::snprintf(line, sizeof line, "  %llu cycles simulated in %.3f s wall: %.3g cycles/s\n",
-                  (unsigned long long)cycles, wall_seconds, ratio(double(cycles), wall_seconds));
+                  (unsigned long long)simulated, wall_seconds, ratio(double(simulated), wall_seconds));
     os << line;
 }
 

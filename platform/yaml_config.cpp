@@ -160,6 +160,14 @@ const Schema& schema() {
                                  {"seed", leaf()},
                                  {"gain", leaf()},
                                  {"target_h_sparsity", leaf()}})},
+            {"host", map_of({{"kind", leaf()},
+                             {"firmware", leaf()},
+                             {"max_instructions", leaf()},
+                             {"quantum", leaf()},
+                             {"rocc_issue", leaf()},
+                             {"golden_tolerance", leaf()},
+                             {"cpi", leaves({"alu", "load", "store", "mul", "div", "branch_taken",
+                                             "branch_not_taken", "jump", "csr", "system"})}})},
             {"trace", leaves({"vcd"})},
             {"stats", leaf()},
         });
@@ -585,7 +593,11 @@ DramConfig read_dram(const Item& it) {
     if (size.present()) d.size = get_size(size, 1, kMaxDramSize);
     if (d.size - 1 > kMaxU64 - d.base) size.fail("base + size exceeds the 64-bit address space");
     read_uint(it["latency"], d.latency, 0, kMaxLatency);
-    read_uint(it["bytes_per_cycle"], d.bytes_per_cycle, 1, 4096);
+    const Item bpc = it["bytes_per_cycle"];
+    read_uint(bpc, d.bytes_per_cycle, 1, 4096);
+    if (d.bytes_per_cycle < 8)
+        bpc.fail(std::to_string(d.bytes_per_cycle) +
+                 " is below one 64-bit RoCC word per cycle; a DRAM slower than the port is not modelled (use 8 or more)");
     return d;
 }
 
@@ -781,6 +793,30 @@ WorkloadConfig read_workload(const Item& it, const fs::path& dir) {
     return w;
 }
 
+// The RISC-V host: firmware by name (built with the platform) or as an ELF path.
+HostConfig read_host(const Item& it, const fs::path& dir) {
+    HostConfig h;
+    read_enum(it["kind"], h.kind, Choices<HostKind>{{"core", HostKind::core}, {"driver", HostKind::driver}});
+    const Item firmware = it["firmware"];
+    read_string(firmware, h.firmware);
+    if (h.firmware != "elstm" && h.firmware != "lstm_cpu") {
+        const fs::path elf = dir / h.firmware;
+        if (!fs::exists(elf))
+            firmware.fail("'" + h.firmware + "' is neither elstm nor lstm_cpu nor an existing ELF (looked for " +
+                          elf.string() + ")");
+        h.firmware = elf.string();
+    }
+    read_uint(it["max_instructions"], h.core.max_instructions, 1, 10'000'000'000'000ull);
+    read_uint(it["quantum"], h.core.quantum, 1, 1'000'000'000);
+    read_uint(it["rocc_issue"], h.core.rocc_issue, 0, 1000);
+    read_double(it["golden_tolerance"], h.golden_tolerance, kNonNegative);
+    const Item cpi = it["cpi"];
+    const char* classes[] = {"alu", "load", "store", "mul", "div", "branch_taken", "branch_not_taken", "jump", "csr",
+                             "system"};
+    for (std::size_t k = 0; k < std::size(classes); ++k) read_uint(cpi[classes[k]], h.core.cpi[k], 1, 1000);
+    return h;
+}
+
 PlatformConfig read_platform(const Item& root, const fs::path& dir) {
     check_keys(root, schema());
     PlatformConfig c;
@@ -796,6 +832,7 @@ PlatformConfig read_platform(const Item& root, const fs::path& dir) {
     const std::size_t layers =
         c.workload.npy_layers.empty() ? c.workload.spec.layers.size() : c.workload.npy_layers.size();
     check_layer_count(root["schedule"]["n_fuse"], layers);
+    c.host = read_host(root["host"], dir);
     read_string(root["trace"]["vcd"], c.vcd);
     read_string(root["stats"], c.stats);
     return c;

@@ -64,6 +64,9 @@ struct Accelerator::LayerState {
     std::vector<std::uint32_t> u_col_words;
     std::vector<std::uint64_t> u_col_offset;
 
+    std::vector<PaceRun> pace;  // of the W stream, for pace_steps fused steps on pace_pe
+    std::size_t pace_steps = 0;
+    const SpmvPe* pace_pe = nullptr;
     std::vector<BurstId> x_bursts, w_bursts;
     std::vector<std::uint64_t> w_stage[2], x_stage[2], u_stage;
     std::vector<std::vector<std::uint64_t>> store_stage;
@@ -74,6 +77,7 @@ struct Accelerator::LayerState {
     std::size_t wx_ready = 0;   // batches whose W·x results are in BUF_wx
     std::size_t uh_done = 0;    // batches whose every U·h is done (their BUF_wx half is free)
     std::size_t h_done = 0;     // steps whose h is computed
+    std::size_t wx_live = 0;    // BUF_wx entries holding results not yet consumed
     sc_core::sc_event posted_ev, wx_ready_ev, uh_done_ev, h_done_ev;
     Cycles first_w_done = 0, last_w_done = 0;
 };
@@ -91,7 +95,7 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const AcceleratorConfig& 
       buf_uh_("buf_uh", config.buffers.uh, clock),
       buf_h_("buf_h", config.buffers.h, clock),
       buf_c_("buf_c", config.buffers.c, clock),
-      buf_bias_("buf_b", config.buffers.bias, clock),
+      buf_bias_("buf_bias", config.buffers.bias, clock),
       buf_table_("buf_table", config.buffers.table, clock),
       regs_(std::make_unique<Registers>()) {
     std::size_t spmv = 0, spmspv = 0;
@@ -265,7 +269,7 @@ void Accelerator::w_side() {
             if (!L.fused && k >= 1) wait_count(L.h_done, k, L.h_done_ev);
             const std::size_t steps = batch_steps(L, k);
             std::vector<std::uint64_t>& xs = L.x_stage[k % 2];
-            xs.assign(steps * L.x_stride / 2, 0);
+            xs.resize(steps * L.x_stride / 2);  // filled by the burst
             const std::uint64_t x_addr = L.r.x_addr + 4 * L.x_stride * k * L.batch;
             L.x_bursts[k] = post(L, make_burst(PortUser::x, false, {{x_addr, xs.size()}}, xs.data()));
 
@@ -285,9 +289,14 @@ void Accelerator::w_side() {
                     slowest = &pe, slowest_steps = mine;
             }
             std::vector<std::uint64_t>& ws = L.w_stage[k % 2];
-            ws.assign(L.w_words, 0);
-            Burst w = make_burst(PortUser::w, false, {{L.r.w_addr, L.w_words}}, ws.data(),
-                                 slowest->stream_pace(L.w_block_values, slowest_steps));
+            ws.resize(L.w_words);
+            // Every full batch has the same pace: build it once per layer.
+            if (L.pace_steps != slowest_steps || L.pace_pe != slowest) {
+                L.pace = slowest->stream_pace(L.w_block_values, slowest_steps);
+                L.pace_steps = slowest_steps;
+                L.pace_pe = slowest;
+            }
+            Burst w = make_burst(PortUser::w, false, {{L.r.w_addr, L.w_words}}, ws.data(), L.pace);
             w.on_first_slot = [working](Cycles first) {
                 for (SpmvPe* pe : working) pe->start_at(first, PeState::wx);
             };
@@ -313,30 +322,33 @@ void Accelerator::wx_side() {
             buf_x_.set_fill_at(clock_.now(), static_cast<std::int64_t>(steps * L.x_stride));
             data->wait_done(L.w_bursts[k]);
 
-            // Each SpMV PE applies the stream to its own fused steps.
+            // Each SpMV PE applies the broadcast stream to its own fused steps; the simulator
+            // walks the stream once for all of them.
             const std::vector<std::uint64_t>& ws = L.w_stage[k % 2];
             const std::size_t wx_base = (k % 2) * L.batch * rows;
+            std::vector<const float*> xs(steps);
+            std::vector<float*> ys(steps);
+            for (std::size_t s = 0; s < steps; ++s) {
+                xs[s] = buf_x_.read_span(x_base + s * L.x_stride, L.r.m);
+                ys[s] = buf_wx_.write_span(wx_base + s * rows, rows);
+            }
+            const std::uint64_t macs =
+                walk_esell(name(), ws.data(), ws.size(), L.w_col_words, nullptr, rows, L.r.m, xs.data(), ys.data(), steps);
+            const std::uint64_t heads = L.w_block_values.size();
             for (std::size_t i = 0, p = 0; i < pes_.size() && p < L.spmv_pes; ++i) {
                 SpmvPe& pe = *pes_[i];
                 if (pe.config().role != PeRole::spmv) continue;
-                const std::size_t first = p * L.group;
-                const std::size_t mine = first < steps ? std::min(L.group, steps - first) : 0;
-                for (std::size_t s = first; s < first + mine; ++s) {
-                    pe.multiply(ws.data(), ws.size(), L.w_col_words, nullptr, rows, L.r.m,
-                                buf_x_.read_span(x_base + s * L.x_stride, L.r.m),
-                                buf_wx_.write_span(wx_base + s * rows, rows));
-                }
-                if (mine) {
-                    const std::uint64_t heads = L.w_block_values.size();
-                    const std::uint64_t cycles = heads + (L.w_words - heads) * pe.value_word_cycles(mine);
-                    pe.add_busy(cycles);
-                    L.run->pe_busy[i] += cycles;
-                    pe.finish();
-                }
-                ++p;
+                const std::size_t first = p++ * L.group;
+                if (first >= steps) continue;
+                const std::size_t mine = std::min(L.group, steps - first);
+                const std::uint64_t cycles = heads + (L.w_words - heads) * pe.value_word_cycles(mine);
+                pe.add_work(cycles, macs * mine);
+                L.run->pe_busy[i] += cycles;
+                pe.finish();
             }
             buf_x_.set_fill_at(clock_.now(), 0);
-            buf_wx_.set_fill_at(clock_.now(), static_cast<std::int64_t>((L.wx_ready + 1 - L.uh_done) * L.batch * rows));
+            L.wx_live += steps * rows;
+            buf_wx_.set_fill_at(clock_.now(), static_cast<std::int64_t>(L.wx_live));
             if (k == 0) {
                 L.first_w_done = clock_.now();
                 if (L.batches > 1) phase.set_now(2);
@@ -390,24 +402,25 @@ void Accelerator::u_side() {
                     u.regions.push_back({addr, L.u_col_words[j]});
                 words += L.u_col_words[j];
             }
-            L.u_stage.assign(words, 0);
+            L.u_stage.resize(words);
             u.data = L.u_stage.data();
             upe.assign(static_cast<int>(t));
             uh_step.set_now(static_cast<std::int32_t>(t));
             u.on_first_slot = [&upe](Cycles first) { upe.start_at(first, PeState::uh); };
             data->wait_done(post(L, std::move(u)));
 
+            const float* h_prev = buf_h_.read_span(0, n);
             float* uh = buf_uh_.write_span(0, rows);
-            upe.multiply(L.u_stage.data(), L.u_stage.size(), L.u_col_words, &keep, rows, n,
-                         buf_h_.read_span(0, n), uh);
-            upe.add_busy(words);
+            upe.multiply(L.u_stage.data(), L.u_stage.size(), L.u_col_words, &keep, rows, n, &h_prev, &uh);
+            upe.add_work(words, 0);
             L.run->pe_busy[u_index] += words;
             upe.finish();
             buf_uh_.set_fill_at(clock_.now(), static_cast<std::int64_t>(rows));
             if (t + 1 == std::min(L.r.steps, (k + 1) * L.batch)) {
                 ++L.uh_done;
                 L.uh_done_ev.notify(sc_core::SC_ZERO_TIME);
-                buf_wx_.set_fill_at(clock_.now(), static_cast<std::int64_t>((L.wx_ready - L.uh_done) * L.batch * rows));
+                L.wx_live -= batch_steps(L, k) * rows;
+                buf_wx_.set_fill_at(clock_.now(), static_cast<std::int64_t>(L.wx_live));
             }
 
             // The vector PE turns the pre-activations into c_t and h_t.

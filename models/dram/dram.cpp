@@ -134,12 +134,12 @@ void Dram::check_backdoor(std::uint64_t addr, std::size_t len) const {
 
 void Dram::write_backdoor(std::uint64_t addr, const void* data, std::size_t len) {
     check_backdoor(addr, len);
-    std::memcpy(memory_.get() + (addr - config_.base), data, len);
+    if (len) std::memcpy(memory_.get() + (addr - config_.base), data, len);
 }
 
 void Dram::read_backdoor(std::uint64_t addr, void* data, std::size_t len) const {
     check_backdoor(addr, len);
-    std::memcpy(data, memory_.get() + (addr - config_.base), len);
+    if (len) std::memcpy(data, memory_.get() + (addr - config_.base), len);
 }
 
 }  // namespace elstm

@@ -49,6 +49,7 @@ void RoccDriver::run() {
     }
     state.set_now(2);
     finished_ = true;
+    finish_cycle_ = clock_.now();
     finished_event_.notify(sc_core::SC_ZERO_TIME);
 }
 

@@ -38,6 +38,7 @@ public:
 
     const std::vector<std::uint64_t>& returned_cycles() const { return cycles_; }
     bool finished() const { return finished_; }
+    sim::Cycles finish_cycle() const { return finish_cycle_; }
     const sc_core::sc_event& finished_event() const { return finished_event_; }
 
     sim::TimedValue<std::uint8_t> state;  // 0 running, 1 waiting for the accelerator, 2 done
@@ -50,6 +51,7 @@ private:
     sim::Cycles issue_cycles_;
     std::vector<std::uint64_t> cycles_;
     bool finished_ = false;
+    sim::Cycles finish_cycle_ = 0;
     sc_core::sc_event finished_event_;
 };
 

@@ -29,18 +29,28 @@ std::vector<PaceRun> SpmvPe::stream_pace(const std::vector<std::uint32_t>& block
     return pace;
 }
 
-void SpmvPe::multiply(const std::uint64_t* words, std::size_t count,
-                      const std::vector<std::uint32_t>& block_col_words, const std::vector<bool>* keep,
-                      std::size_t rows, std::size_t cols, const float* x, float* y) {
-    std::fill(y, y + rows, 0.0f);
+std::uint64_t walk_esell(const char* who, const std::uint64_t* words, std::size_t count,
+                         const std::vector<std::uint32_t>& block_col_words, const std::vector<bool>* keep,
+                         std::size_t rows, std::size_t cols, const float* const* xs, float* const* ys,
+                         std::size_t nvec) {
+    for (std::size_t v = 0; v < nvec; ++v) std::fill(ys[v], ys[v] + rows, 0.0f);
+    std::uint64_t macs = 0;
     std::size_t at = 0;
     for (std::size_t j = 0; j < block_col_words.size(); ++j) {
         if (keep && !(*keep)[j]) continue;
         const std::size_t n = block_col_words[j];
-        if (at + n > count) SC_REPORT_ERROR(name(), "eSELL stream shorter than its word-count table");
-        macs_ += esell::accumulate_block_column(words + at, n, j, rows, cols, x, y);
+        if (at + n > count) SC_REPORT_ERROR(who, "eSELL stream shorter than its word-count table");
+        macs += esell::accumulate_block_column_multi(words + at, n, j, rows, cols, xs, ys, nvec);
         at += n;
     }
+    return macs;
+}
+
+void SpmvPe::multiply(const std::uint64_t* words, std::size_t count,
+                      const std::vector<std::uint32_t>& block_col_words, const std::vector<bool>* keep,
+                      std::size_t rows, std::size_t cols, const float* const* xs, float* const* ys,
+                      std::size_t nvec) {
+    macs_ += nvec * walk_esell(name(), words, count, block_col_words, keep, rows, cols, xs, ys, nvec);
 }
 
 void SpmvPe::assign(int t) {

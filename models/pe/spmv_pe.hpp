@@ -23,6 +23,14 @@ struct PeConfig {
     unsigned macc_per_cycle = 4;  // one RoCC word holds 4 fp16 weights
 };
 
+// ys[v] = M·xs[v] for nvec vectors from one walk of the packed eSELL words of a rows × cols
+// matrix. With `keep`, only the kept block columns are present in `words`, in order (SpMSpV).
+// Returns the MACs of one vector. SC_REPORT_ERROR (as `who`) if the words end early.
+std::uint64_t walk_esell(const char* who, const std::uint64_t* words, std::size_t count,
+                         const std::vector<std::uint32_t>& block_col_words, const std::vector<bool>* keep,
+                         std::size_t rows, std::size_t cols, const float* const* xs, float* const* ys,
+                         std::size_t nvec);
+
 // Traced PE states.
 enum class PeState : std::uint8_t { idle = 0, stall = 1, wx = 2, uh = 3 };
 
@@ -42,11 +50,11 @@ public:
     std::vector<PaceRun> stream_pace(const std::vector<std::uint32_t>& block_value_words,
                                      std::size_t steps) const;
 
-    // y = M·x for one step from packed eSELL words of a rows × cols matrix. With `keep`,
-    // only the kept block columns are present in `words`, in order (SpMSpV).
+    // walk_esell for this PE's fused steps, counting its MACs.
     void multiply(const std::uint64_t* words, std::size_t count,
                   const std::vector<std::uint32_t>& block_col_words, const std::vector<bool>* keep,
-                  std::size_t rows, std::size_t cols, const float* x, float* y);
+                  std::size_t rows, std::size_t cols, const float* const* xs, float* const* ys,
+                  std::size_t nvec = 1);
 
     // Trace of a task: assigned now (stalled until its first word), working from the first
     // word's slot, idle again when finished.
@@ -55,7 +63,11 @@ public:
     void finish();
     std::uint64_t busy_cycles() const { return busy_cycles_; }
     std::uint64_t macs() const { return macs_; }
-    void add_busy(std::uint64_t cycles) { busy_cycles_ += cycles; }
+    // Work done outside multiply(): the SpMV PEs share one walk of a broadcast W stream.
+    void add_work(std::uint64_t busy_cycles, std::uint64_t macs) {
+        busy_cycles_ += busy_cycles;
+        macs_ += macs;
+    }
 
     sim::TimedValue<std::uint8_t> state;
     sim::TimedValue<std::int32_t> step;

@@ -85,10 +85,15 @@ BurstId RoccChannel::post(Burst burst) {
     p.posted = clock_.now();
     words_[static_cast<int>(p.burst.user)] += words;
 
+    Side& side = sides_[is_w_side(p.burst.user) ? 0 : 1];
     if (config_.timing == PortTiming::fast) {
         plan_fast(p);
+    } else if (words == 0 && side.queue.empty()) {
+        // Nothing to move and nothing ahead of it: done now, as in the fast mode.
+        const Cycles start = start_of(side, p);
+        p.timing = {start, start, start, start};
+        p.timed = true;
     } else {
-        Side& side = sides_[is_w_side(p.burst.user) ? 0 : 1];
         side.queue.push_back(id);
         work_.notify(sc_core::SC_ZERO_TIME);
     }
@@ -125,6 +130,7 @@ void RoccChannel::plan_fast(Pending& p) {
     transfer(p, 0, words, start);
     trace_burst(p);
     if (p.burst.on_first_slot) p.burst.on_first_slot(at.first);
+    release(p);
     p.timed = true;
 }
 
@@ -256,8 +262,16 @@ void RoccChannel::grant(Side& side, Cycles now) {
     side.word = 0;
     side.started = false;
     side.queue.pop_front();
+    release(p);
     p.timed = true;
     p.timed_event.notify(sc_core::SC_ZERO_TIME);
+}
+
+// A served burst keeps only its timing: a W stream's pace alone is megabytes.
+void RoccChannel::release(Pending& p) {
+    Burst emptied;
+    emptied.user = p.burst.user;
+    p.burst = std::move(emptied);
 }
 
 void RoccChannel::complete_empty(Side& side) {

@@ -101,6 +101,7 @@ private:
     void arbiter();         // exact mode
     void grant(Side& side, sim::Cycles now);
     void complete_empty(Side& side);
+    void release(Pending& p);
     void update_owner();
 
     RoccChannelConfig config_;

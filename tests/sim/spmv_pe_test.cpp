@@ -81,10 +81,13 @@ TEST(SpmvPe, HandWorkedBlockThroughThePort) {
         b.data = words.data();
         b.pace = pe.stream_pace({5}, 3);
         timing = rocc.wait_done(rocc.post(b));
+        const float* xs[3] = {x[0], x[1], x[2]};
+        float* ys[3];
         for (int s = 0; s < 3; ++s) {
             y[s].assign(8, 0.0f);
-            pe.multiply(words.data(), words.size(), {6}, nullptr, 8, 4, x[s], y[s].data());
+            ys[s] = y[s].data();
         }
+        pe.multiply(words.data(), words.size(), {6}, nullptr, 8, 4, xs, ys, 3);
     });
     sc_core::sc_start();
     EXPECT_EQ(timing.first_slot, 1u);

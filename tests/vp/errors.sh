@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# elstm-vp end to end: bad input ends the run with exit 2 (config, command line, files) and exactly
+# one line on stderr, "elstm-vp: ...", naming the file (with line and column where there is one),
+# the key or the path; and a failed run leaves no output file behind.
+set -euo pipefail
+source "$(dirname "$0")/lib.bash" "$@"
+
+quick="$configs/quick.yaml"
+
+# expect_error NAME RC REGEX ARGS...: elstm-vp ARGS exits RC with one stderr line matching
+# ^elstm-vp: REGEX (extended regex) and nothing on stdout (unless after_run=1: the error comes
+# once the simulation has run, and the firmware may have printed).
+expect_error() {
+    local name="$1" want_rc="$2" regex="$3"; shift 3
+    run_vp "$name" "$@"
+    # Under AddressSanitizer an exception thrown once SystemC has switched coroutine stacks makes
+    # ASan print a 3-line warning (google/sanitizers#189); it is not the program's output.
+    grep -v -e '^==[0-9]*==WARNING: ASan is ignoring requested __asan_handle_no_return' \
+        -e '^False positive error reports may follow$' \
+        -e '^For details see https://github.com/google/sanitizers/issues/189$' "$name.err" >"$name.err2" || true
+    mv "$name.err2" "$name.err"
+    local err lines
+    err=$(cat "$name.err")
+    lines=$(grep -c '' "$name.err" || true)
+    if [ "$rc" -ne "$want_rc" ]; then
+        problem "$name: exit $rc, want $want_rc: elstm-vp $*
+  stderr: $err"
+    elif [ "$lines" -ne 1 ]; then
+        problem "$name: $lines lines on stderr, want exactly 1: elstm-vp $*
+$err"
+    elif ! grep -Eq "^elstm-vp: $regex" "$name.err"; then
+        problem "$name: message does not match '^elstm-vp: $regex': elstm-vp $*
+  stderr: $err"
+    elif [ -s "$name.out" ] && [ "${after_run:-0}" != 1 ]; then
+        problem "$name: a failed run printed on stdout: elstm-vp $*
+$(head -n 3 "$name.out")"
+    else
+        echo "ok $name"
+    fi
+}
+
+# A copy of quick.yaml with one line replaced or inserted (sed script), written to FILE.
+variant() {
+    local file="$1" script="$2"
+    sed "$script" "$quick" >"$file"
+    cmp -s "$quick" "$file" && fail "variant $file: the sed script '$script' changed nothing"
+    return 0
+}
+
+# --- the YAML file ----------------------------------------------------------------------------
+# line_of FILE REGEX: the line number of the first line matching REGEX (grep -E).
+line_of() { grep -nE "$2" "$1" | head -n 1 | cut -d: -f1; }
+
+# Unknown key, at the top level (column 1) and in the accel map (column 3): FILE:LINE:COL exactly.
+variant top_key.yaml '/^stats:/a frobnicate: 3'
+expect_error unknown_top 2 "top_key\.yaml:$(line_of top_key.yaml '^frobnicate'):1: frobnicate: unknown key" \
+    --config top_key.yaml --vcd ""
+variant nested_key.yaml '/^  n_pe: 3/a \  frobnicate: 4'
+expect_error unknown_nested 2 "nested_key\.yaml:$(line_of nested_key.yaml '^  frobnicate'):3: accel\.frobnicate: unknown key" \
+    --config nested_key.yaml --vcd ""
+# ... in a flow map inside a list (workload.layers[0]); the column is that of the key.
+variant flow_key.yaml 's/{input: 16, hidden: 16, w_sparsity: 0.3/{input: 16, hidden: 16, wsparsity: 0.3/'
+col=$(grep -E 'wsparsity' flow_key.yaml | awk '{print index($0, "wsparsity")}')
+expect_error unknown_in_list 2 "flow_key\.yaml:$(line_of flow_key.yaml wsparsity):$col: workload\.layers\[0\]\.wsparsity: unknown key" \
+    --config flow_key.yaml --vcd ""
+
+# Wrong types: a quoted number, a word for an integer, a map for a number, a number for a bool.
+variant quoted.yaml 's/^  latency: 30 /  latency: "30"/'
+expect_error quoted_number 2 "quoted\.yaml:$(line_of quoted.yaml '^  latency'):[0-9]+: dram\.latency: .*string" --config quoted.yaml --vcd ""
+variant word.yaml 's/^  n_pe: 3 /  n_pe: three/'
+expect_error word_for_int 2 "word\.yaml:$(line_of word.yaml n_pe):[0-9]+: accel\.n_pe: .*'three'" --config word.yaml --vcd ""
+variant map.yaml 's/^clock_mhz: 1000 /clock_mhz: {mhz: 1000}/'
+expect_error map_for_number 2 "map\.yaml:$(line_of map.yaml ^clock_mhz):[0-9]+: clock_mhz: " --config map.yaml --vcd ""
+variant bool.yaml 's/^  pruning: true /  pruning: 3/'
+expect_error number_for_bool 2 "bool\.yaml:$(line_of bool.yaml '^  pruning'):[0-9]+: schedule\.pruning: " --config bool.yaml --vcd ""
+# Out of range, conflicting keys, a duplicate key, broken YAML.
+variant range.yaml 's/^  n_pe: 3 /  n_pe: 1/'
+expect_error out_of_range 2 "range\.yaml:$(line_of range.yaml n_pe):[0-9]+: accel\.n_pe: .*\[2, 64\]" --config range.yaml --vcd ""
+variant conflict.yaml '/^  n_pe: 3/a \  pes: [{name: a, role: spmv}, {name: b, role: spmspv}]'
+expect_error conflict 2 'conflict\.yaml:[0-9]+:[0-9]+: accel\.(n_pe|pes)' --config conflict.yaml --vcd ""
+variant duplicate.yaml '/^  n_pe: 3/a \  n_pe: 4'
+expect_error duplicate 2 "duplicate\.yaml:$(line_of duplicate.yaml '^  n_pe: 4'):3: accel\.n_pe: " --config duplicate.yaml --vcd ""
+printf 'accel:\n  n_pe: [3\n' >syntax.yaml
+expect_error yaml_syntax 2 'syntax\.yaml:[0-9]+:[0-9]+: .*' --config syntax.yaml --vcd ""
+
+# Missing or unreadable config file.
+expect_error missing_config 2 'nonexistent\.yaml: cannot open' --config nonexistent.yaml
+mkdir config_dir.yaml
+expect_error config_is_dir 2 'config_dir\.yaml: ' --config config_dir.yaml
+
+# --- the command line -------------------------------------------------------------------------
+expect_error no_config 2 '.*--config' --vcd ""
+expect_error unknown_option 2 ".*'--frobnicate'" --config "$quick" --frobnicate
+expect_error set_unknown 2 "--set accel\.foo=3: unknown key 'accel\.foo'" --config "$quick" --set accel.foo=3
+expect_error set_range 2 '--set accel\.n_pe=1: .*\[2, 64\]' --config "$quick" --set accel.n_pe=1
+expect_error set_no_equals 2 '--set accel\.n_pe: ' --config "$quick" --set accel.n_pe
+expect_error set_list_entry 2 '--set accel\.pes\[5\]\.macc_per_cycle=2: ' --config "$quick" --set 'accel.pes[5].macc_per_cycle=2'
+expect_error timing 2 ".*'slow'.*fast, exact" --config "$quick" --timing slow
+
+# --- the workload against the platform --------------------------------------------------------
+# An explicit buffer capacity too small for the layer, in the file and with --set.
+variant small_wx.yaml 's/^    wx: {capacity: auto}/    wx: {capacity: 8}/'
+expect_error buffer_file 2 'small_wx\.yaml.*accel\.buffers\.wx\.capacity: .*8' --config small_wx.yaml --vcd ""
+expect_error buffer_set 2 '.*accel\.buffers\.wx\.capacity: .*8' --config "$quick" --vcd "" --set accel.buffers.wx.capacity=8
+expect_error buffer_table 2 '.*accel\.buffers\.table\.capacity: ' --config "$quick" --vcd "" --set accel.buffers.table.capacity=1 \
+    --set 'workload.layers=[{input: 16, hidden: 20}]'
+# A DRAM too small for the workload image.
+expect_error dram_size 2 '.*dram\.size: ' --config "$quick" --vcd "" --set dram.size=4KiB
+# npy layers: a missing file, a malformed file, a wrong shape.
+python3 - <<'EOF'
+import struct
+def npy(path, shape, count):
+    hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "")
+    hdr = hdr.ljust(64 * ((len(hdr) + 11 + 63) // 64) - 11) + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr)) + hdr.encode())
+        f.write(struct.pack("<%df" % count, *[0.01 * ((7 * i) % 13 - 6) for i in range(count)]))
+n, m = 4, 3
+npy("w.npy", (4 * n, m), 4 * n * m)
+npy("u.npy", (4 * n, n), 4 * n * n)
+npy("b.npy", (4 * n,), 4 * n)
+npy("u_bad_shape.npy", (4 * n, m), 4 * n * m)
+open("garbage.npy", "wb").write(b"not a numpy file")
+EOF
+npy_config() {   # npy_config FILE W U BIAS
+    cat >"$1" <<EOF
+workload:
+  layers:
+    - npy: {w: $2, u: $3, bias: $4}
+      h_threshold: 0.1
+  steps: 3
+trace: {vcd: ""}
+EOF
+}
+npy_config npy_ok.yaml w.npy u.npy b.npy
+must_pass npy_ok --config npy_ok.yaml --quiet   # the files themselves are good
+npy_config npy_missing.yaml w.npy missing_u.npy b.npy
+expect_error npy_missing 2 'npy_missing\.yaml:3:[0-9]+: workload\.layers\[0\]\.npy\.u: .*missing_u\.npy' --config npy_missing.yaml
+npy_config npy_garbage.yaml w.npy u.npy garbage.npy
+expect_error npy_malformed 2 '.*garbage\.npy' --config npy_garbage.yaml
+npy_config npy_shape.yaml w.npy u_bad_shape.npy b.npy
+expect_error npy_shape 2 '.*u_bad_shape\.npy' --config npy_shape.yaml
+
+# --- output files -----------------------------------------------------------------------------
+# Stats in a missing directory, or on a directory: non-zero exit naming the path, nothing left.
+after_run=1 expect_error stats_missing_dir 2 '.*/nonexistent/dir/x\.json' --config "$quick" --vcd "" --quiet --stats /nonexistent/dir/x.json
+mkdir stats_dir
+after_run=1 expect_error stats_is_dir 2 '.*stats_dir' --config "$quick" --vcd "" --quiet --stats stats_dir
+left=$(ls -A stats_dir; ls | grep -E '^stats_dir\.|\.tmp$' || true)
+[ -z "$left" ] || problem "stats_is_dir: the failed run left files behind: $left"
+
+# A VCD in a missing directory, or on a directory: the run fails naming the path, nothing left
+# (no partial VCD, no stats).
+expect_error vcd_missing_dir 2 '.*/nonexistent/dir/x\.vcd' --config "$quick" --quiet --vcd /nonexistent/dir/x.vcd --stats vcd1.json
+[ ! -e vcd1.json ] || problem "vcd_missing_dir: stats written although the run failed"
+mkdir vcd_dir
+after_run=1 expect_error vcd_is_dir 2 '.*vcd_dir' --config "$quick" --quiet --vcd vcd_dir --stats vcd2.json
+left=$(ls -A vcd_dir; ls | grep -E '^vcd_dir\.|partial|\.tmp$' || true)
+[ -z "$left" ] || problem "vcd_is_dir (elstm-vp --config $quick --vcd vcd_dir): the failed run left files behind: $left"
+rm -rf vcd_dir vcd_dir.* && mkdir vcd_dir
+after_run=1 expect_error vcd_dir_slash 2 '.*vcd_dir/' --config "$quick" --quiet --vcd vcd_dir/
+left=$(ls -A vcd_dir; ls | grep -E '^vcd_dir\.|partial|\.tmp$' || true)
+[ -z "$left" ] || problem "vcd_dir_slash (elstm-vp --config $quick --vcd vcd_dir/): the failed run left files behind: $left"
+# The default trace.vcd of quick.yaml is traces/quick.vcd, relative to the working directory,
+# which has no traces/ here.
+expect_error vcd_default_missing_dir 2 'trace\.vcd: .*traces/quick\.vcd' --config "$quick" --quiet
+
+rm -rf vcd_dir && mkdir vcd_dir
+
+# Only the files asked for: nothing else appeared in the working directory.
+stray=$(ls | grep -vE '\.(yaml|npy|out|err|py)$|^(config_dir\.yaml|stats_dir|vcd_dir)$' || true)
+[ -z "$stray" ] || problem "files left in the working directory by failed runs: $stray"
+
+finish

@@ -72,7 +72,11 @@ int run(const po::variables_map& vm) {
     if (!quiet) platform.set_progress(std::ref(progress));
     const auto t0 = std::chrono::steady_clock::now();
     std::string error;
-    if (!platform.run(&error)) throw elstm::Error(error);
+    if (!platform.run(&error)) {
+        // The input was fine; the simulated program failed (a trap, the budget, ...).
+        std::cerr << "elstm-vp: " << error << '\n';
+        return 1;
+    }
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     platform.finish_trace();
     if (const int code = platform.exit_code()) {

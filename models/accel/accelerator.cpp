@@ -51,6 +51,7 @@ struct Accelerator::LayerState {
     bool fused = true;
     bool pruning = true;
     std::size_t spmv_pes = 0;   // PEs doing W·x (only the first one in the sequential schedule)
+    std::size_t lead_spmv = 0;  // index of the first SpMV PE
     std::size_t group = 1;      // steps one SpMV PE fuses
     std::size_t batch = 1;      // steps per W stream
     std::size_t batches = 0;
@@ -167,7 +168,11 @@ void Accelerator::start_layer() {
     L.r = r;
     L.fused = !(r.flags & rocc_cmd::kFlagSequential);
     L.pruning = !(r.flags & rocc_cmd::kFlagNoPruning);
-    for (const auto& pe : pes_) L.spmv_pes += pe->config().role == PeRole::spmv;
+    for (std::size_t i = pes_.size(); i-- > 0;) {
+        if (pes_[i]->config().role != PeRole::spmv) continue;
+        ++L.spmv_pes;
+        L.lead_spmv = i;  // the first SpMV PE: the one the sequential schedule uses
+    }
     if (!L.fused) L.spmv_pes = 1;
     L.group = L.fused ? r.n_fuse : 1;
     L.batch = L.spmv_pes * L.group;
@@ -332,8 +337,9 @@ void Accelerator::wx_side() {
                 xs[s] = buf_x_.read_span(x_base + s * L.x_stride, L.r.m);
                 ys[s] = buf_wx_.write_span(wx_base + s * rows, rows);
             }
-            const std::uint64_t macs =
-                walk_esell(name(), ws.data(), ws.size(), L.w_col_words, nullptr, rows, L.r.m, xs.data(), ys.data(), steps);
+            SpmvPe& lead = *pes_[L.lead_spmv];
+            const std::uint64_t macs = walk_esell(name(), lead.decode_cache(), L.r.w_addr, ws.data(), ws.size(), L.w_col_words, nullptr,
+                                                  rows, L.r.m, xs.data(), ys.data(), steps);
             const std::uint64_t heads = L.w_block_values.size();
             for (std::size_t i = 0, p = 0; i < pes_.size() && p < L.spmv_pes; ++i) {
                 SpmvPe& pe = *pes_[i];
@@ -411,7 +417,7 @@ void Accelerator::u_side() {
 
             const float* h_prev = buf_h_.read_span(0, n);
             float* uh = buf_uh_.write_span(0, rows);
-            upe.multiply(L.u_stage.data(), L.u_stage.size(), L.u_col_words, &keep, rows, n, &h_prev, &uh);
+            upe.multiply(L.r.u_addr, L.u_stage.data(), L.u_stage.size(), L.u_col_words, &keep, rows, n, &h_prev, &uh);
             upe.add_work(words, 0);
             L.run->pe_busy[u_index] += words;
             upe.finish();

@@ -29,7 +29,53 @@ std::vector<PaceRun> SpmvPe::stream_pace(const std::vector<std::uint32_t>& block
     return pace;
 }
 
-std::uint64_t walk_esell(const char* who, const std::uint64_t* words, std::size_t count,
+// Column c of the block column is the product with the unit vector e_(4j+c): a decoded
+// value times 1 plus the zero products is the value itself.
+void DecodeCache::decode(Entry& e, const std::uint64_t* words, std::size_t count, std::size_t block_col) {
+    const std::size_t rows = e.rows, cols = e.cols;
+    const esell::DecodedColumn column = esell::decode_block_column(words, count, block_col, rows, cols);
+    e.slab.assign(esell::kBlockColWidth * rows, 0.0f);
+    std::vector<float> unit(esell::kBlockColWidth * cols, 0.0f);
+    const float* xs[esell::kBlockColWidth];
+    float* ys[esell::kBlockColWidth];
+    for (std::size_t c = 0; c < esell::kBlockColWidth; ++c) {
+        const std::size_t col = esell::kBlockColWidth * block_col + c;
+        if (col < cols) unit[c * cols + col] = 1.0f;
+        xs[c] = &unit[c * cols];
+        ys[c] = &e.slab[c * rows];
+    }
+    e.nonzeros = esell::accumulate_decoded(column, rows, cols, xs, ys, esell::kBlockColWidth);
+    e.words.assign(words, words + count);
+}
+
+std::uint64_t DecodeCache::accumulate(std::uint64_t matrix, const std::uint64_t* words, std::size_t count,
+                                      std::size_t block_col,
+                                      std::size_t rows, std::size_t cols, const float* const* xs,
+                                      float* const* ys, std::size_t nvec) {
+    std::vector<Entry>& columns = matrices_[matrix];
+    if (columns.size() <= block_col) columns.resize(block_col + 1);
+    Entry& e = columns[block_col];
+    if (e.rows != rows || e.cols != cols || e.words.size() != count ||
+        !std::equal(words, words + count, e.words.begin())) {
+        e.rows = rows;
+        e.cols = cols;
+        decode(e, words, count, block_col);
+    }
+    for (std::size_t c = 0; c < esell::kBlockColWidth; ++c) {
+        const std::size_t col = esell::kBlockColWidth * block_col + c;
+        if (col >= cols) break;
+        const float* w = &e.slab[c * rows];
+        for (std::size_t v = 0; v < nvec; ++v) {
+            const float x = xs[v][col];
+            float* y = ys[v];
+            for (std::size_t r = 0; r < rows; ++r) y[r] += w[r] * x;
+        }
+    }
+    return e.nonzeros;
+}
+
+std::uint64_t walk_esell(const char* who, DecodeCache& cache, std::uint64_t matrix, const std::uint64_t* words,
+                         std::size_t count,
                          const std::vector<std::uint32_t>& block_col_words, const std::vector<bool>* keep,
                          std::size_t rows, std::size_t cols, const float* const* xs, float* const* ys,
                          std::size_t nvec) {
@@ -40,17 +86,17 @@ std::uint64_t walk_esell(const char* who, const std::uint64_t* words, std::size_
         if (keep && !(*keep)[j]) continue;
         const std::size_t n = block_col_words[j];
         if (at + n > count) SC_REPORT_ERROR(who, "eSELL stream shorter than its word-count table");
-        macs += esell::accumulate_block_column_multi(words + at, n, j, rows, cols, xs, ys, nvec);
+        macs += cache.accumulate(matrix, words + at, n, j, rows, cols, xs, ys, nvec);
         at += n;
     }
     return macs;
 }
 
-void SpmvPe::multiply(const std::uint64_t* words, std::size_t count,
+void SpmvPe::multiply(std::uint64_t matrix, const std::uint64_t* words, std::size_t count,
                       const std::vector<std::uint32_t>& block_col_words, const std::vector<bool>* keep,
                       std::size_t rows, std::size_t cols, const float* const* xs, float* const* ys,
                       std::size_t nvec) {
-    macs_ += nvec * walk_esell(name(), words, count, block_col_words, keep, rows, cols, xs, ys, nvec);
+    macs_ += nvec * walk_esell(name(), cache_, matrix, words, count, block_col_words, keep, rows, cols, xs, ys, nvec);
 }
 
 void SpmvPe::assign(int t) {

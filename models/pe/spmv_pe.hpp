@@ -2,9 +2,11 @@
 #include <systemc>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "numeric/esell_spmv.hpp"
 #include "rocc/rocc_if.hpp"
 #include "sim/clock.hpp"
 #include "sim/timed_signal.hpp"
@@ -23,10 +25,34 @@ struct PeConfig {
     unsigned macc_per_cycle = 4;  // one RoCC word holds 4 fp16 weights
 };
 
+// The simulator's decode cache for one PE. The words that arrive for a block column are
+// decoded from eSELL (with every check) into a dense rows × 4 slab the first time; while the
+// words that arrive later are the same (compared word for word, as when a layer streams the
+// same W or U again), the slab is reused. Each row then adds its terms in ascending column
+// order from the slab, as decoding anew would: the results are the same bit for bit.
+class DecodeCache {
+public:
+    // ys[v] += block column · xs[v] of the matrix stored at `matrix`; returns the MACs of one vector.
+    std::uint64_t accumulate(std::uint64_t matrix, const std::uint64_t* words, std::size_t count, std::size_t block_col,
+                             std::size_t rows, std::size_t cols, const float* const* xs, float* const* ys,
+                             std::size_t nvec);
+
+private:
+    struct Entry {
+        std::size_t rows = 0, cols = 0;
+        std::vector<std::uint64_t> words;
+        std::vector<float> slab;  // column c of the block column at [c * rows, (c + 1) * rows)
+        std::uint64_t nonzeros = 0;
+    };
+    void decode(Entry& e, const std::uint64_t* words, std::size_t count, std::size_t block_col);
+    std::map<std::uint64_t, std::vector<Entry>> matrices_;  // by address: layers keep their own
+};
+
 // ys[v] = M·xs[v] for nvec vectors from one walk of the packed eSELL words of a rows × cols
 // matrix. With `keep`, only the kept block columns are present in `words`, in order (SpMSpV).
 // Returns the MACs of one vector. SC_REPORT_ERROR (as `who`) if the words end early.
-std::uint64_t walk_esell(const char* who, const std::uint64_t* words, std::size_t count,
+std::uint64_t walk_esell(const char* who, DecodeCache& cache, std::uint64_t matrix, const std::uint64_t* words,
+                         std::size_t count,
                          const std::vector<std::uint32_t>& block_col_words, const std::vector<bool>* keep,
                          std::size_t rows, std::size_t cols, const float* const* xs, float* const* ys,
                          std::size_t nvec);
@@ -51,7 +77,7 @@ public:
                                      std::size_t steps) const;
 
     // walk_esell for this PE's fused steps, counting its MACs.
-    void multiply(const std::uint64_t* words, std::size_t count,
+    void multiply(std::uint64_t matrix, const std::uint64_t* words, std::size_t count,
                   const std::vector<std::uint32_t>& block_col_words, const std::vector<bool>* keep,
                   std::size_t rows, std::size_t cols, const float* const* xs, float* const* ys,
                   std::size_t nvec = 1);
@@ -63,6 +89,7 @@ public:
     void finish();
     std::uint64_t busy_cycles() const { return busy_cycles_; }
     std::uint64_t macs() const { return macs_; }
+    DecodeCache& decode_cache() { return cache_; }
     // Work done outside multiply(): the SpMV PEs share one walk of a broadcast W stream.
     void add_work(std::uint64_t busy_cycles, std::uint64_t macs) {
         busy_cycles_ += busy_cycles;
@@ -76,6 +103,7 @@ private:
     PeConfig config_;
     std::uint64_t busy_cycles_ = 0;
     std::uint64_t macs_ = 0;
+    DecodeCache cache_;
 };
 
 }  // namespace elstm

@@ -87,7 +87,7 @@ TEST(SpmvPe, HandWorkedBlockThroughThePort) {
             y[s].assign(8, 0.0f);
             ys[s] = y[s].data();
         }
-        pe.multiply(words.data(), words.size(), {6}, nullptr, 8, 4, xs, ys, 3);
+        pe.multiply(kBase, words.data(), words.size(), {6}, nullptr, 8, 4, xs, ys, 3);
     });
     sc_core::sc_start();
     EXPECT_EQ(timing.first_slot, 1u);
@@ -99,6 +99,45 @@ TEST(SpmvPe, HandWorkedBlockThroughThePort) {
         EXPECT_EQ(y[s], want) << "step " << s;
     }
     EXPECT_EQ(pe.macs(), 3u * 13u);  // 13 non-zeros, 3 steps
+}
+
+}  // namespace
+}  // namespace elstm
+
+namespace elstm {
+namespace {
+
+// The decode cache gives what decoding anew gives: the same words reuse the decoded slab,
+// changed words (same address) are decoded again, and another matrix keeps its own entry.
+TEST(DecodeCache, ReusesOnlyIdenticalWords) {
+    DenseMatrix a(10, 6), b(10, 6);
+    for (std::size_t r = 0; r < 10; ++r)
+        for (std::size_t c = 0; c < 6; ++c) {
+            if ((r + c) % 3) a.at(r, c) = 0.5f * static_cast<float>(r) - static_cast<float>(c);
+            if ((r * c) % 4 == 1) b.at(r, c) = 1.0f + 0.25f * static_cast<float>(c);
+        }
+    const esell::EsellMatrix ea = esell::encode(a), eb = esell::encode(b);
+    const std::vector<std::uint32_t> cols_a(ea.block_col_words.begin(), ea.block_col_words.end());
+    const std::vector<std::uint32_t> cols_b(eb.block_col_words.begin(), eb.block_col_words.end());
+    const float x[6] = {1, -2, 0.5f, 3, -1, 2};
+    const float* xs[1] = {x};
+    auto product = [&](DecodeCache& cache, std::uint64_t addr, const esell::EsellMatrix& e,
+                       const std::vector<std::uint32_t>& cols) {
+        std::vector<float> y(10);
+        float* ys[1] = {y.data()};
+        walk_esell("test", cache, addr, e.words.data(), e.words.size(), cols, nullptr, 10, 6, xs, ys, 1);
+        return y;
+    };
+    std::vector<float> want_a(10), want_b(10);
+    dense_matvec(a, x, want_a.data());
+    dense_matvec(b, x, want_b.data());
+
+    DecodeCache cache;
+    EXPECT_EQ(product(cache, 0x1000, ea, cols_a), want_a);
+    EXPECT_EQ(product(cache, 0x1000, ea, cols_a), want_a);  // reused
+    EXPECT_EQ(product(cache, 0x2000, eb, cols_b), want_b);  // another matrix
+    EXPECT_EQ(product(cache, 0x1000, eb, cols_b), want_b);  // new words at the old address
+    EXPECT_EQ(product(cache, 0x1000, ea, cols_a), want_a);
 }
 
 }  // namespace

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""The paper's Fig. 10 on the platform: per benchmark layer, the speedup of h-block pruning
+alone and of pruning with cell fusion over E-LSTM with neither optimisation (the sequential
+schedule without pruning), with the h sparsity each run reached and the simulated cycles
+against the paper's analytic model.
+
+    scripts/fig10.py --vp build/elstm-vp            # mnist, ptb, wikitext (about a minute)
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+PAPER = {  # Fig. 10: sparse h only, + cell fusion (N_fuse)
+    ("mnist", 1): (1.31, 1.40), ("mnist", 2): (1.30, 1.51),
+    ("ptb", 1): (1.52, 2.20), ("ptb", 2): (1.40, 2.03),
+    ("wikitext", 1): (1.34, 1.87), ("wikitext", 2): (1.34, 1.83),
+}
+VARIANTS = {
+    "baseline": ["--set", "schedule.kind=sequential", "--set", "schedule.pruning=false"],
+    "sparse_h": ["--set", "schedule.kind=sequential"],
+    "fusion": [],
+}
+
+
+def run(vp, config, extra):
+    with tempfile.TemporaryDirectory() as tmp:
+        stats = os.path.join(tmp, "s.json")
+        cmd = [vp, "--config", config, "--vcd", "", "-q", "--stats", stats] + extra
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            sys.exit(f"fig10: {' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr}")
+        with open(stats) as f:
+            return json.load(f)["runs"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--vp", default="build/elstm-vp")
+    ap.add_argument("--configs", default="configs")
+    ap.add_argument("benchmarks", nargs="*", default=["mnist", "ptb", "wikitext"])
+    args = ap.parse_args()
+
+    print(f"{'layer':<12} {'h skipped':>9} {'sparse h':>9} {'paper':>6} {'+fusion':>8} {'paper':>6} "
+          f"{'N_fuse':>6} {'fusion/seq':>10} {'cyc/model':>9}")
+    for bench in args.benchmarks:
+        config = os.path.join(args.configs, bench + ".yaml")
+        runs = {v: run(args.vp, config, extra) for v, extra in VARIANTS.items()}
+        for base, sparse, fused in zip(runs["baseline"], runs["sparse_h"], runs["fusion"]):
+            layer = base["layer"]
+            paper = PAPER.get((bench, layer), (float("nan"), float("nan")))
+            print(f"{bench + ' L' + str(layer):<12} {100 * fused['h_sparsity']:>8.1f}% "
+                  f"{base['cycles'] / sparse['cycles']:>9.2f} {paper[0]:>6.2f} "
+                  f"{base['cycles'] / fused['cycles']:>8.2f} {paper[1]:>6.2f} {fused['n_fuse']:>6} "
+                  f"{sparse['cycles'] / fused['cycles']:>10.2f} {fused['cycles_over_analytic']:>9.3f}")
+
+
+if __name__ == "__main__":
+    main()

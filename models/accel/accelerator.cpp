@@ -221,6 +221,17 @@ void Accelerator::read_w_structure(LayerState& L) {
     }
 }
 
+// PE p of the SpMV PEs takes steps [p·group, p·group + group) of the batch.
+std::vector<Accelerator::Share> Accelerator::shares(const LayerState& L, std::size_t steps) const {
+    std::vector<Share> out;
+    for (std::size_t i = 0, p = 0; i < pes_.size() && p < L.spmv_pes; ++i) {
+        if (pes_[i]->config().role != PeRole::spmv) continue;
+        const std::size_t first = p++ * L.group;
+        if (first < steps) out.push_back({i, first, std::min(L.group, steps - first)});
+    }
+    return out;
+}
+
 std::size_t Accelerator::batch_steps(const LayerState& L, std::size_t k) const {
     return std::min(L.batch, L.r.steps - k * L.batch);
 }
@@ -282,16 +293,12 @@ void Accelerator::w_side() {
             std::vector<SpmvPe*> working;
             SpmvPe* slowest = nullptr;
             std::size_t slowest_steps = 0;
-            for (std::size_t i = 0, p = 0; i < pes_.size() && p < L.spmv_pes; ++i) {
-                SpmvPe& pe = *pes_[i];
-                if (pe.config().role != PeRole::spmv) continue;
-                const std::size_t first = p++ * L.group;
-                if (first >= steps) continue;
-                const std::size_t mine = std::min(L.group, steps - first);
-                pe.assign(static_cast<int>(k * L.batch + first));
+            for (const Share& s : shares(L, steps)) {
+                SpmvPe& pe = *pes_[s.pe];
+                pe.assign(static_cast<int>(k * L.batch + s.first));
                 working.push_back(&pe);
-                if (!slowest || pe.value_word_cycles(mine) > slowest->value_word_cycles(slowest_steps))
-                    slowest = &pe, slowest_steps = mine;
+                if (!slowest || pe.value_word_cycles(s.steps) > slowest->value_word_cycles(slowest_steps))
+                    slowest = &pe, slowest_steps = s.steps;
             }
             std::vector<std::uint64_t>& ws = L.w_stage[k % 2];
             ws.resize(L.w_words);
@@ -338,18 +345,14 @@ void Accelerator::wx_side() {
                 ys[s] = buf_wx_.write_span(wx_base + s * rows, rows);
             }
             SpmvPe& lead = *pes_[L.lead_spmv];
-            const std::uint64_t macs = walk_esell(name(), lead.decode_cache(), L.r.w_addr, ws.data(), ws.size(), L.w_col_words, nullptr,
-                                                  rows, L.r.m, xs.data(), ys.data(), steps);
+            const std::uint64_t macs = walk_esell(name(), lead.decode_cache(), L.r.w_addr, ws.data(), ws.size(),
+                                                  L.w_col_words, nullptr, rows, L.r.m, xs.data(), ys.data(), steps);
             const std::uint64_t heads = L.w_block_values.size();
-            for (std::size_t i = 0, p = 0; i < pes_.size() && p < L.spmv_pes; ++i) {
-                SpmvPe& pe = *pes_[i];
-                if (pe.config().role != PeRole::spmv) continue;
-                const std::size_t first = p++ * L.group;
-                if (first >= steps) continue;
-                const std::size_t mine = std::min(L.group, steps - first);
-                const std::uint64_t cycles = heads + (L.w_words - heads) * pe.value_word_cycles(mine);
-                pe.add_work(cycles, macs * mine);
-                L.run->pe_busy[i] += cycles;
+            for (const Share& s : shares(L, steps)) {
+                SpmvPe& pe = *pes_[s.pe];
+                const std::uint64_t cycles = heads + (L.w_words - heads) * pe.value_word_cycles(s.steps);
+                pe.add_work(cycles, macs * s.steps);
+                L.run->pe_busy[s.pe] += cycles;
                 pe.finish();
             }
             buf_x_.set_fill_at(clock_.now(), 0);

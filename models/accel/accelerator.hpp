@@ -105,6 +105,11 @@ private:
     void read_w_structure(LayerState& L);
     void load_layer_constants(LayerState& L);
     std::size_t batch_steps(const LayerState& L, std::size_t k) const;
+    // Which SpMV PE takes which of a batch's steps.
+    struct Share {
+        std::size_t pe, first, steps;
+    };
+    std::vector<Share> shares(const LayerState& L, std::size_t steps) const;
     BurstId post(LayerState& L, Burst burst);
     void wait_count(const std::size_t& counter, std::size_t at_least, const sc_core::sc_event& ev);
 

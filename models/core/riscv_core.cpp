@@ -182,16 +182,17 @@ bool RiscvCore::transport(tlm::tlm_command command, std::uint64_t addr, void* da
     return trans.is_response_ok();
 }
 
-// A custom-0 instruction becomes a RoCC command. The core syncs first: the accelerator lives
+// A custom-0..3 instruction becomes a RoCC command (the channel refuses what no accelerator
+// implements, and the core then traps). The core syncs first: the accelerator lives
 // in simulated time and must see the command at the core's cycle.
 void RiscvCore::serve_custom(const rv::Stop& stop) {
     qk_.sync();
     const rv::CustomFields f = rv::decode_custom(stop.insn);
     const sim::Cycles start = clock_.now();
     const RoccCommand cmd{static_cast<std::uint8_t>(f.funct7), f.xs1 ? iss_->reg(f.rs1) : 0,
-                          f.xs2 ? iss_->reg(f.rs2) : 0, static_cast<std::uint8_t>(f.rd), f.xd};
-    // The accelerator sits on custom-0; custom-1..3 have none.
-    if (f.opcode_index != 0 || !rocc->issue(cmd)) {
+                          f.xs2 ? iss_->reg(f.rs2) : 0, static_cast<std::uint8_t>(f.rd), f.xd,
+                          static_cast<std::uint8_t>(f.opcode_index)};
+    if (!rocc->issue(cmd)) {
         iss_->raise(rv::kIllegalInstruction, stop.insn);
         return;
     }

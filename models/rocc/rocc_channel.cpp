@@ -45,7 +45,8 @@ RoccChannel::RoccChannel(sc_core::sc_module_name name, const RoccChannelConfig& 
 }
 
 bool RoccChannel::issue(const RoccCommand& cmd) {
-    if (!known_functs_.count(cmd.funct)) return false;
+    // The E-LSTM co-processor sits on custom-0.
+    if (cmd.opcode != 0 || !known_functs_.count(cmd.funct)) return false;
     commands_.write(cmd);
     return true;
 }

@@ -18,6 +18,7 @@ struct RoccCommand {
     std::uint64_t rs2 = 0;
     std::uint8_t rd = 0;
     bool xd = false;         // the core waits for a response written to rd
+    std::uint8_t opcode = 0; // custom-0..3: which co-processor slot the instruction addresses
 };
 
 struct RoccResponse {
@@ -37,8 +38,9 @@ inline std::ostream& operator<<(std::ostream& os, const RoccResponse& r) {
 // The core's side.
 class RoccCoreIf : public virtual sc_core::sc_interface {
 public:
-    // False (and nothing queued) if the accelerator does not implement cmd.funct: the core
-    // then raises an illegal-instruction trap. Blocks while the command queue is full.
+    // False (and nothing queued) if no accelerator sits on cmd.opcode's custom slot or it does
+    // not implement cmd.funct: the core then raises an illegal-instruction trap. Blocks while
+    // the command queue is full.
     virtual bool issue(const RoccCommand& cmd) = 0;
     virtual RoccResponse wait_response() = 0;
 };

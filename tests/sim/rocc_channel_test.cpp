@@ -118,14 +118,16 @@ TEST(RoccChannel, UnknownFunctIsRejected) {
     Dram dram("dram", Rig::dram_config(0), clock);
     RoccChannel rocc("rocc", RoccChannelConfig{}, clock, {0, 5});
     rocc.mem.bind(dram.socket);
-    bool known = false, unknown = true;
+    bool known = false, unknown = true, other_slot = true;
     test::Thread t("t", [&] {
-        known = rocc.issue({5, 1, 2, 0, false});
-        unknown = rocc.issue({9, 1, 2, 0, false});
+        known = rocc.issue({5, 1, 2, 0, false, 0});
+        unknown = rocc.issue({9, 1, 2, 0, false, 0});
+        other_slot = rocc.issue({5, 1, 2, 0, false, 1});  // custom-1: no accelerator there
     });
     sc_core::sc_start();
     EXPECT_TRUE(known);
     EXPECT_FALSE(unknown);
+    EXPECT_FALSE(other_slot);
 }
 
 TEST(RoccChannel, BusErrorNamesTheAddress) {

@@ -29,22 +29,25 @@ std::vector<PaceRun> SpmvPe::stream_pace(const std::vector<std::uint32_t>& block
     return pace;
 }
 
-// Column c of the block column is the product with the unit vector e_(4j+c): a decoded
-// value times 1 plus the zero products is the value itself.
+// Every decoded value lands at its row and column in the slab; padding (zero values, columns
+// past the matrix) adds nothing.
 void DecodeCache::decode(Entry& e, const std::uint64_t* words, std::size_t count, std::size_t block_col) {
-    const std::size_t rows = e.rows, cols = e.cols;
-    const esell::DecodedColumn column = esell::decode_block_column(words, count, block_col, rows, cols);
+    const std::size_t rows = e.rows;
+    const esell::DecodedColumn column = esell::decode_block_column(words, count, block_col, rows, e.cols);
     e.slab.assign(esell::kBlockColWidth * rows, 0.0f);
-    std::vector<float> unit(esell::kBlockColWidth * cols, 0.0f);
-    const float* xs[esell::kBlockColWidth];
-    float* ys[esell::kBlockColWidth];
-    for (std::size_t c = 0; c < esell::kBlockColWidth; ++c) {
-        const std::size_t col = esell::kBlockColWidth * block_col + c;
-        if (col < cols) unit[c * cols + col] = 1.0f;
-        xs[c] = &unit[c * cols];
-        ys[c] = &e.slab[c * rows];
+    for (const esell::DecodedBlock& block : column.blocks) {
+        for (const esell::DecodedChunk& chunk : block.chunk) {
+            for (std::size_t j = 0; j < esell::kChunkHeight; ++j) {
+                const std::size_t row = block.block_row * esell::kBlockHeight + chunk.row(j);
+                for (unsigned t = 0; t < esell::kBlockColWidth; ++t) {
+                    const float v = chunk.value[t][j];
+                    const int c = esell::decode_column(t, chunk.code(j));
+                    if (v != 0.0f && c >= 0 && row < rows) e.slab[static_cast<std::size_t>(c) * rows + row] = v;
+                }
+            }
+        }
     }
-    e.nonzeros = esell::accumulate_decoded(column, rows, cols, xs, ys, esell::kBlockColWidth);
+    e.nonzeros = column.nonzeros;
     e.words.assign(words, words + count);
 }
 

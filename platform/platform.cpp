@@ -12,8 +12,8 @@
 
 #include <unistd.h>
 
-#include "../firmware/include/elstm_desc.h"
 #include "core/elf_loader.hpp"
+#include "elstm_desc.h"
 #include "numeric/error.hpp"
 #include "numeric/npy.hpp"
 #include "numeric/workload.hpp"

@@ -292,17 +292,25 @@ void Platform::load_descriptor() {
         dram_->write_backdoor(image_.x_table + 8 * s, &image_.x_addr[s], 8);
 }
 
-// Built-in firmware sits next to the executable (build/firmware/NAME.elf).
+// Built-in firmware: next to the running executable (build/firmware, or bin/firmware of an
+// installation), else where this library was installed or built (a co-simulation user's own
+// program lives elsewhere).
 std::string firmware_path(const std::string& name) {
     if (name != "elstm" && name != "lstm_cpu") return name;
+    std::vector<std::string> dirs;
     char exe[4096];
     const ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    std::string dir = ".";
     if (len > 0) {
-        dir.assign(exe, static_cast<std::size_t>(len));
-        dir = dir.substr(0, dir.rfind('/'));
+        const std::string path(exe, static_cast<std::size_t>(len));
+        dirs.push_back(path.substr(0, path.rfind('/')) + "/firmware");
     }
-    return dir + "/firmware/" + name + ".elf";
+    dirs.push_back(ELSTM_INSTALL_FIRMWARE_DIR);
+    dirs.push_back(ELSTM_BUILD_FIRMWARE_DIR);
+    for (const std::string& dir : dirs) {
+        const std::string elf = dir + "/" + name + ".elf";
+        if (std::filesystem::exists(elf)) return elf;
+    }
+    return dirs.front() + "/" + name + ".elf";  // load_elf then says it cannot open it
 }
 
 void Platform::load_firmware() {

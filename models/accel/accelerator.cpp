@@ -295,7 +295,7 @@ void Accelerator::w_side() {
             std::size_t slowest_steps = 0;
             for (const Share& s : shares(L, steps)) {
                 SpmvPe& pe = *pes_[s.pe];
-                pe.assign(static_cast<int>(k * L.batch + s.first));
+                pe.assign(static_cast<int>(k * L.batch + s.first), PeState::wx);
                 working.push_back(&pe);
                 if (!slowest || pe.value_word_cycles(s.steps) > slowest->value_word_cycles(slowest_steps))
                     slowest = &pe, slowest_steps = s.steps;
@@ -310,7 +310,7 @@ void Accelerator::w_side() {
             }
             Burst w = make_burst(PortUser::w, false, {{L.r.w_addr, L.w_words}}, ws.data(), L.pace);
             w.on_first_slot = [working](Cycles first) {
-                for (SpmvPe* pe : working) pe->start_at(first, PeState::wx);
+                for (SpmvPe* pe : working) pe->start_at(first);
             };
             L.w_bursts[k] = post(L, std::move(w));
             ++L.posted;
@@ -413,9 +413,9 @@ void Accelerator::u_side() {
             }
             L.u_stage.resize(words);
             u.data = L.u_stage.data();
-            upe.assign(static_cast<int>(t));
+            upe.assign(static_cast<int>(t), PeState::uh);
             uh_step.set_now(static_cast<std::int32_t>(t));
-            u.on_first_slot = [&upe](Cycles first) { upe.start_at(first, PeState::uh); };
+            u.on_first_slot = [&upe](Cycles first) { upe.start_at(first); };
             data->wait_done(post(L, std::move(u)));
 
             const float* h_prev = buf_h_.read_span(0, n);

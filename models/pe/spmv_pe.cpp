@@ -9,7 +9,7 @@ namespace elstm {
 const char* pe_role_name(PeRole role) { return role == PeRole::spmv ? "spmv" : "spmspv"; }
 
 SpmvPe::SpmvPe(sc_core::sc_module_name name, const PeConfig& config, const sim::Clock& clock)
-    : sc_module(name), state("state", clock), step("step", clock, -1), config_(config) {}
+    : sc_module(name), state("state", clock), step("step", clock, -1), config_(config), clock_(clock) {}
 
 std::uint32_t SpmvPe::value_word_cycles(std::size_t steps) const {
     const unsigned per_step = (4 + config_.macc_per_cycle - 1) / config_.macc_per_cycle;
@@ -102,16 +102,37 @@ void SpmvPe::multiply(std::uint64_t matrix, const std::uint64_t* words, std::siz
     macs_ += nvec * walk_esell(name(), cache_, matrix, words, count, block_col_words, keep, rows, cols, xs, ys, nvec);
 }
 
-void SpmvPe::assign(int t) {
-    state.set_now(static_cast<std::uint8_t>(PeState::stall));
-    step.set_now(t);
+void SpmvPe::assign(int t, PeState working) {
+    tasks_.push_back({t, working});
+    if (!active_) show_front();
 }
 
-void SpmvPe::start_at(sim::Cycles first_slot, PeState working) {
-    state.set_at(first_slot, static_cast<std::uint8_t>(working));
+void SpmvPe::show_front() {
+    active_ = true;
+    const Task& task = tasks_.front();
+    step.set_now(task.step);
+    const bool working_now = task.started && task.first <= clock_.now();
+    state.set_now(static_cast<std::uint8_t>(working_now ? task.working : PeState::stall));
+    if (task.started && !working_now) state.set_at(task.first, static_cast<std::uint8_t>(task.working));
+}
+
+void SpmvPe::start_at(sim::Cycles first_slot) {
+    for (Task& task : tasks_) {
+        if (task.started) continue;
+        task.started = true;
+        task.first = first_slot;
+        if (&task == &tasks_.front() && active_) state.set_at(first_slot, static_cast<std::uint8_t>(task.working));
+        return;
+    }
 }
 
 void SpmvPe::finish() {
+    if (!tasks_.empty()) tasks_.pop_front();
+    active_ = false;
+    if (!tasks_.empty()) {
+        show_front();
+        return;
+    }
     state.set_now(static_cast<std::uint8_t>(PeState::idle));
     step.set_now(-1);
 }

@@ -2,6 +2,7 @@
 #include <systemc>
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 #include <vector>
@@ -82,11 +83,12 @@ public:
                   std::size_t rows, std::size_t cols, const float* const* xs, float* const* ys,
                   std::size_t nvec = 1);
 
-    // Trace of a task: assigned now (stalled until its first word), working from the first
-    // word's slot, idle again when finished.
-    void assign(int step);
-    void start_at(sim::Cycles first_slot, PeState working);
-    void finish();
+    // Trace of the PE's tasks, in the order they are given. A task is assigned (the fused
+    // SpMV PEs get batch k+1 while still on batch k); it shows once the one before it is
+    // finished: stalled, with its step, until its first word crosses the port, then working.
+    void assign(int step, PeState working);
+    void start_at(sim::Cycles first_slot);  // the first word of the oldest task not yet started
+    void finish();                          // the current task is done
     std::uint64_t busy_cycles() const { return busy_cycles_; }
     std::uint64_t macs() const { return macs_; }
     DecodeCache& decode_cache() { return cache_; }
@@ -104,6 +106,17 @@ private:
     std::uint64_t busy_cycles_ = 0;
     std::uint64_t macs_ = 0;
     DecodeCache cache_;
+
+    struct Task {
+        int step;
+        PeState working;
+        bool started = false;
+        sim::Cycles first = 0;
+    };
+    void show_front();
+    std::deque<Task> tasks_;  // front: the task shown, once active_
+    bool active_ = false;
+    const sim::Clock& clock_;
 };
 
 }  // namespace elstm

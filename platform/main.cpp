@@ -3,14 +3,18 @@
 #include <systemc>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <string>
 #include <vector>
 
+#include <signal.h>  // sigaction
+
 #include "numeric/error.hpp"
+#include "output_file.hpp"
 #include "platform.hpp"
 #include "stats.hpp"
 #include "yaml_config.hpp"
@@ -29,24 +33,69 @@ public:
         if (percent == last_) return;
         last_ = percent;
         std::fprintf(stderr, "\relstm-vp: run %zu step %zu/%zu (%d%%)", run, step + 1, steps_, percent);
-        if (done == total_) std::fputc('\n', stderr);
+        open_ = done != total_;
+        if (!open_) std::fputc('\n', stderr);
+    }
+    // Ends a progress line the run left unfinished, so a message after it gets its own line.
+    void end_line() {
+        if (open_) std::fputc('\n', stderr);
+        open_ = false;
     }
 
 private:
     std::size_t total_, steps_;
     int last_ = -1;
+    bool open_ = false;
 };
 
-void write_file(const std::string& path, const std::string& text, const char* key) {
-    // Write to a temporary name and rename, so a failed run never leaves a complete-looking file.
-    const std::string tmp = path + ".tmp";
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    out.close();
-    if (!out || std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw elstm::Error(std::string(key) + ": cannot write " + path);
+// The signal that asked the simulation to stop (SIGINT, SIGTERM), 0 while none has.
+volatile std::sig_atomic_t stop_signal = 0;
+
+void on_stop_signal(int signo) { stop_signal = signo; }
+
+// While it lives, Ctrl-C or SIGTERM stops the simulation at the platform's next poll.
+// SA_RESETHAND restores the default action at once, so a second signal ends the process
+// immediately. A signal ignored on entry (nohup, a script's background job) stays ignored.
+class StopSignals {
+public:
+    StopSignals() {
+        struct sigaction action {};
+        action.sa_handler = on_stop_signal;
+        action.sa_flags = SA_RESETHAND;
+        sigemptyset(&action.sa_mask);
+        for (std::size_t i = 0; i < std::size(kSignals); ++i) {
+            sigaction(kSignals[i], nullptr, &old_[i]);
+            if (old_[i].sa_handler != SIG_IGN) sigaction(kSignals[i], &action, nullptr);
+        }
     }
+    ~StopSignals() {
+        for (std::size_t i = 0; i < std::size(kSignals); ++i) sigaction(kSignals[i], &old_[i], nullptr);
+    }
+    StopSignals(const StopSignals&) = delete;
+    StopSignals& operator=(const StopSignals&) = delete;
+
+private:
+    static constexpr int kSignals[] = {SIGINT, SIGTERM};
+    struct sigaction old_[std::size(kSignals)];
+};
+
+// Exit code 2: an output could not be written (after the run, so not thrown: OutputFile).
+int output_failed(const std::string& error) {
+    std::cerr << "elstm-vp: " << error << '\n';
+    return 2;
+}
+
+// An interrupted run keeps what it simulated, under names that say so (README "Bad input and
+// failures"): the VCD and the stats so far, then the message; exit 128 + the signal number.
+int finish_interrupted(elstm::Platform& platform, const std::string& message, const char* stats_key) {
+    std::string error;
+    if (!platform.finish_trace(&error)) return output_failed(error);
+    const std::string& stats = platform.config().stats;
+    if (!stats.empty() && !elstm::write_output(elstm::interrupted_path(stats, ".json"),
+                                               elstm::interrupted_stats_json(platform), stats_key, &error))
+        return output_failed(error);
+    std::cerr << "elstm-vp: " << message << '\n';
+    return 128 + stop_signal;
 }
 
 int run(const po::variables_map& vm) {
@@ -70,22 +119,31 @@ int run(const po::variables_map& vm) {
     elstm::Platform platform(config);
     Progress progress(platform.image().layers.size() * platform.image().sequences, platform.image().steps);
     if (!quiet) platform.set_progress(std::ref(progress));
+    platform.set_stop_request([] { return stop_signal != 0; });
     const auto t0 = std::chrono::steady_clock::now();
     std::string error;
-    if (!platform.run(&error)) {
-        // The input was fine; the simulated program failed (a trap, the budget, ...).
+    bool finished = false;
+    {
+        const StopSignals stop_signals;  // while simulating; later a signal ends the process at once
+        finished = platform.run(&error);
+    }
+    progress.end_line();
+    if (platform.interrupted()) return finish_interrupted(platform, error, stats_key);
+    if (!finished) {
+        // The input was fine; the simulated program failed (a trap, a budget, ...).
         std::cerr << "elstm-vp: " << error << '\n';
         return 1;
     }
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    platform.finish_trace();
+    if (!platform.finish_trace(&error)) return output_failed(error);
     if (const int code = platform.exit_code()) {
         std::cerr << "elstm-vp: the firmware exited with code " << code << '\n';
         return code;
     }
 
     const elstm::GoldenCheck golden = platform.check_golden();
-    if (!config.stats.empty()) write_file(config.stats, elstm::stats_json(platform, golden), stats_key);
+    if (!config.stats.empty() && !elstm::write_output(config.stats, elstm::stats_json(platform, golden), stats_key, &error))
+        return output_failed(error);
     elstm::print_summary(std::cout, platform, golden, wall);
     if (!golden.passed) {
         std::cerr << "elstm-vp: golden check failed: " << golden.first_mismatch << '\n';

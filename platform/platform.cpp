@@ -17,6 +17,7 @@
 #include "numeric/error.hpp"
 #include "numeric/npy.hpp"
 #include "numeric/workload.hpp"
+#include "output_file.hpp"
 
 namespace elstm {
 
@@ -35,6 +36,18 @@ sc_core::sc_time clock_period(double mhz) {
     return sc_core::sc_time(std::llround(1e6 / mhz), sc_core::SC_PS);
 }
 
+// The host's `state` once it has stopped (the core exited or trapped, the driver is done).
+constexpr std::uint8_t kHostStopped = 2;
+
+// A layer run has finished once its end is set (every run takes at least one cycle).
+bool finished(const LayerRun& run) { return run.end > run.start; }
+
+// Removes a file when it goes out of scope, however the scope is left.
+struct RemoveOnExit {
+    std::string path;
+    ~RemoveOnExit() { std::remove(path.c_str()); }
+};
+
 // Steps the W stream of one batch serves (never more than the sequence has), which sizes
 // BUF_x and BUF_wx.
 std::size_t batch_steps(const PlatformConfig& config, std::size_t layer, std::size_t steps) {
@@ -50,12 +63,24 @@ void check_writable(const std::string& path, const std::string& key) {
     namespace fs = std::filesystem;
     std::error_code ec;
     const fs::path p(path);
-    if (path.empty() || path.back() == '/' || fs::is_directory(p, ec))
+    const fs::file_status status = fs::status(p, ec);
+    if (path.empty() || path.back() == '/' || fs::is_directory(status))
         throw Error(key + ": cannot write " + path + ": it is a folder");
+    if (fs::exists(status) && !fs::is_regular_file(status)) {
+        if (access(path.c_str(), W_OK) != 0) throw Error(key + ": cannot write " + path + ": " + std::strerror(errno));
+        return;
+    }
     const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
     if (!fs::is_directory(dir, ec)) throw Error(key + ": cannot write " + path + ": no folder " + dir.string());
     if (access(dir.c_str(), W_OK) != 0)
         throw Error(key + ": cannot write " + path + ": " + std::strerror(errno));
+}
+
+std::string interrupted_path(const std::string& path, const std::string& extension) {
+    if (written_in_place(path)) return path;
+    const bool has = path.size() > extension.size() &&
+                     path.compare(path.size() - extension.size(), extension.size(), extension) == 0;
+    return (has ? path.substr(0, path.size() - extension.size()) : path) + ".interrupted" + extension;
 }
 
 WorkloadImage build_workload(const PlatformConfig& config) {
@@ -180,6 +205,39 @@ std::vector<std::vector<float>> golden_outputs(const WorkloadImage& image, std::
     return out;
 }
 
+// Polls a stop request every Platform::kStopPollCycles while the host runs and stops the
+// simulation when it is granted. It never keeps the simulation alive by itself: it ends with
+// the host, or as soon as nothing but its own timeout is left to run (so a host that hangs
+// still ends the run by starvation).
+class StopPoller : public sc_core::sc_module {
+public:
+    StopPoller(sc_core::sc_module_name name, const sc_core::sc_signal<std::uint8_t>& host_state,
+               const sim::Clock& clock, std::function<bool()> requested)
+        : sc_module(name), host_state_(host_state), clock_(clock), requested_(std::move(requested)) {
+        SC_HAS_PROCESS(StopPoller);
+        SC_THREAD(run);
+    }
+    bool stopped() const { return stopped_; }
+
+private:
+    void run() {
+        while (host_state_.read() != kHostStopped) {
+            sc_core::wait(clock_.time(Platform::kStopPollCycles), host_state_.value_changed_event());
+            if (requested_()) {
+                stopped_ = true;
+                sc_core::sc_stop();
+                return;
+            }
+            if (!sc_core::sc_pending_activity()) return;
+        }
+    }
+
+    const sc_core::sc_signal<std::uint8_t>& host_state_;
+    const sim::Clock& clock_;
+    std::function<bool()> requested_;
+    bool stopped_ = false;
+};
+
 Platform::Platform(const PlatformConfig& config)
     : config_(config), image_(build_workload(config)), clock_(clock_period(config.clock_mhz)) {
     config_.accel.buffers = fit_buffers(config_, image_);
@@ -201,6 +259,10 @@ Platform::Platform(const PlatformConfig& config)
         driver_ = std::make_unique<RoccDriver>("core", host_program(), clock_);
         driver_->rocc.bind(*channel_);
     }
+    accel_->on_step = [this](const LayerRun&, std::size_t step) {
+        last_step_ = {accel_->runs().size() - 1, step + 1};
+        if (progress_) progress_(last_step_.run, step);
+    };
     open_trace();
 }
 
@@ -208,36 +270,44 @@ Platform::~Platform() {
     if (trace_) sc_core::sc_close_vcd_trace_file(trace_);
 }
 
-void Platform::finish_trace() {
-    if (!trace_) return;
+bool Platform::finish_trace(std::string* error) {
+    if (!trace_) return true;
     sc_core::sc_close_vcd_trace_file(trace_);
     trace_ = nullptr;
-    // SystemC stamps the wall-clock date into the header; a fixed one keeps the VCD
-    // byte-identical from run to run.
+    const RemoveOnExit partial{partial_vcd_};
+    const std::string why = copy_trace(interrupted() ? interrupted_path(config_.vcd, ".vcd") : config_.vcd);
+    if (why.empty()) return true;
+    if (error) *error = why;
+    return false;
+}
+
+// Copies the closed partial VCD to `path`; returns why it could not, or "". SystemC does not
+// report its own write errors; a partial VCD cut short by a full disk shows here, as the copy
+// needs that space again.
+std::string Platform::copy_trace(const std::string& path) const {
     std::ifstream in(partial_vcd_);
-    const std::string tmp = config_.vcd + ".tmp";
-    std::ofstream out(tmp);
+    OutputFile out(path, "trace.vcd");
     std::string line;
     bool in_date = false;
     while (std::getline(in, line)) {
+        // SystemC stamps the wall-clock date into the header; a fixed one keeps the VCD
+        // byte-identical from run to run.
         if (line.rfind("$date", 0) == 0) {
             in_date = true;
-            out << "$date\n     elstm-vp " << config_.source << "\n$end\n";
+            out.write("$date\n     elstm-vp " + config_.source + "\n$end\n");
+            if (interrupted())
+                out.write("$comment\n     interrupted at cycle " + std::to_string(end_cycle_) + ": the trace ends there\n$end\n");
             continue;
         }
         if (in_date) {
             in_date = line.rfind("$end", 0) != 0;
             continue;
         }
-        out << line << '\n';
+        out.write(line);
+        out.write("\n");
     }
-    out.close();
-    const bool written = in.eof() && out && std::rename(tmp.c_str(), config_.vcd.c_str()) == 0;
-    std::remove(partial_vcd_.c_str());
-    if (!written) {
-        std::remove(tmp.c_str());
-        throw Error("trace.vcd: cannot write " + config_.vcd);
-    }
+    if (!in.eof()) return "trace.vcd: cannot read " + partial_vcd_;
+    return out.commit() ? "" : out.error();
 }
 
 void Platform::load_image() {
@@ -373,13 +443,14 @@ void Platform::open_trace() {
     base += ".partial";
     partial_vcd_ = base + ".vcd";
     check_writable(config_.vcd, "trace.vcd");
+    check_writable(partial_vcd_, "trace.vcd");
     trace_ = sc_core::sc_create_vcd_trace_file(base.c_str());
     if (!trace_) throw Error("trace.vcd: cannot create " + config_.vcd);
     // VCD time units are powers of ten: the largest one that divides the clock period.
     std::uint64_t unit_ps = 1;
     while (clock_.period().value() % (unit_ps * 10) == 0) unit_ps *= 10;
     trace_->set_time_unit(static_cast<double>(unit_ps), sc_core::SC_PS);
-    sc_core::sc_trace(trace_, core_ ? core_->state.signal : driver_->state.signal, "core.state");
+    sc_core::sc_trace(trace_, host_state(), "core.state");
     sc_core::sc_trace(trace_, channel_->owner, "rocc.owner");
     sc_core::sc_trace(trace_, channel_->w_side.signal, "rocc.w_side");
     sc_core::sc_trace(trace_, channel_->u_side.signal, "rocc.u_side");
@@ -396,27 +467,76 @@ void Platform::open_trace() {
         sc_core::sc_trace(trace_, b->fill.signal, std::string("accel.") + b->basename() + ".fill");
 }
 
-void Platform::set_progress(std::function<void(std::size_t, std::size_t)> progress) {
-    accel_->on_step = [this, progress](const LayerRun&, std::size_t step) {
-        progress(accel_->runs().size() - 1, step);
-    };
+const sc_core::sc_signal<std::uint8_t>& Platform::host_state() const {
+    return core_ ? core_->state.signal : driver_->state.signal;
 }
 
+void Platform::set_progress(std::function<void(std::size_t, std::size_t)> progress) {
+    progress_ = std::move(progress);
+}
+
+void Platform::set_stop_request(std::function<bool()> requested) {
+    poller_ = std::make_unique<StopPoller>("stop_poller", host_state(), clock_, std::move(requested));
+}
+
+bool Platform::interrupted() const { return poller_ && poller_->stopped(); }
+
 bool Platform::run(std::string* error) {
-    sc_core::sc_start();
+    simulate();
     // The run ends when the host is done; the DRAM's access trace may reach a little further.
-    end_cycle_ = core_ ? core_->cycles() : driver_->finish_cycle();
+    end_cycle_ = interrupted() ? clock_.now() : core_ ? core_->cycles() : driver_->finish_cycle();
+    const std::string why = failure();
     // The kernel writes a time step's values to the VCD when time moves on: one more cycle
-    // puts the final step's changes into the trace.
-    if (trace_) sc_core::sc_start(clock_.period());
-    std::string why;
-    if (core_ && !core_->exit().exited)
-        why = core_->exit().error.empty() ? "the firmware stopped without exiting" : core_->exit().error;
-    if (driver_ && !driver_->finished())
-        why = "the host stopped before finishing its program (simulation ran out of events)";
+    // puts the final step's changes into the trace (after sc_stop the kernel runs no more).
+    if (trace_ && !interrupted()) sc_core::sc_start(clock_.period());
     if (why.empty()) return true;
     if (error) *error = why;
     return false;
+}
+
+// To the end of the host's work, or of the budget: a budget only bounds simulated time and
+// never keeps the simulation running once it is out of events. sc_start(t) stops before the
+// time step at t, so a host finishing at cycle max_cycles is within the budget.
+void Platform::simulate() {
+    if (config_.max_cycles)
+        sc_core::sc_start(clock_.time(config_.max_cycles + 1), sc_core::SC_EXIT_ON_STARVATION);
+    else
+        sc_core::sc_start();
+}
+
+// Why the host did not finish, or "" if it did.
+std::string Platform::failure() const {
+    const auto at = [this](sim::Cycles cycle) {
+        return "at cycle " + std::to_string(cycle) + " (" + position() + ")";
+    };
+    if (interrupted()) return "interrupted " + at(clock_.now());
+    // Out of budget: events are left beyond it (the kernel's time is that of the last event before).
+    const bool done = core_ ? core_->exit().exited || !core_->exit().error.empty() : driver_->finished();
+    if (!done && config_.max_cycles && sc_core::sc_pending_activity())
+        return "simulated-time budget max_cycles = " + std::to_string(config_.max_cycles) +
+               " ran out before the host finished, " + at(config_.max_cycles);
+    if (core_ && !core_->exit().exited)
+        return core_->exit().error.empty() ? "the firmware stopped without exiting" : core_->exit().error;
+    if (driver_ && !driver_->finished())
+        return "the host stopped before finishing its program (simulation ran out of events)";
+    return "";
+}
+
+std::size_t Platform::completed_runs() const {
+    const std::vector<LayerRun>& runs = accel_->runs();
+    return runs.empty() || finished(runs.back()) ? runs.size() : runs.size() - 1;
+}
+
+std::string Platform::position() const {
+    std::ostringstream s;
+    const std::size_t done = completed_runs();
+    if (done < accel_->runs().size())
+        s << "layer run " << done << ", step " << (last_step_.run == done ? last_step_.steps : 0) << '/'
+          << accel_->runs()[done].steps;
+    else
+        s << "accelerator idle after " << done << (done == 1 ? " layer run" : " layer runs");
+    if (core_) s << ", core pc " << hex(core_->pc());
+    return s.str();
 }
 
 int Platform::exit_code() const { return core_ ? core_->exit().code : 0; }

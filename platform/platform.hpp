@@ -48,8 +48,14 @@ constexpr std::uint64_t kImageOffset = 1ull << 20;
 constexpr std::uint64_t kDescriptorBytes = 4096;
 
 // Throws elstm::Error naming `key` unless a file can be written at `path` (its folder exists
-// and is writable, and the path is not a folder). Checked before a run, not after it.
+// and is writable, and the path is not a folder; an existing device or FIFO, written in place,
+// must be writable itself). Checked before a run, not after it.
 void check_writable(const std::string& path, const std::string& key);
+
+// Where an interrupted run leaves an output instead of `path`, so it never looks complete:
+// "traces/x.vcd" → "traces/x.interrupted.vcd" (`extension` ".vcd"; appended if `path` lacks
+// it). A device or FIFO (/dev/stdout) keeps its name: the content says it was interrupted.
+std::string interrupted_path(const std::string& path, const std::string& extension);
 
 // Builds the workload of `config` (generated or from .npy files). Throws elstm::Error.
 WorkloadImage build_workload(const PlatformConfig& config);
@@ -71,6 +77,8 @@ struct GoldenCheck {
     std::uint64_t values = 0;    // h values compared
 };
 
+class StopPoller;
+
 // The whole E-LSTM system of one config: DRAM, RoCC channel, accelerator and the host (the
 // test-bench driver), bound and ready to run. Construct once per process (SystemC elaborates once).
 class Platform {
@@ -78,19 +86,36 @@ public:
     explicit Platform(const PlatformConfig& config);
     ~Platform();
 
-    // Simulates to the end. Returns false (and fills `error`) if the host did not finish.
+    // Simulates until the host finishes, or the config's max_cycles budget runs out, or a
+    // stop request is granted. Returns false (and fills `error`: the cause, the cycle and the
+    // position()) unless the host finished.
     bool run(std::string* error);
+    // Polled every kStopPollCycles while the host runs: when it returns true the simulation
+    // stops (sc_stop) and the run is interrupted(). Call before run(); the callback may only
+    // read a flag (e.g. one a signal handler sets).
+    void set_stop_request(std::function<bool()> requested);
+    static constexpr sim::Cycles kStopPollCycles = 100000;
+    bool interrupted() const;
+    // Where the simulation is, for messages: "layer run 3, step 12/35, core pc 0x80000a4c"
+    // (the run as in the summary, the steps it has finished) or "accelerator idle after 4
+    // layer runs"; the pc with the core as host.
+    std::string position() const;
+    // Layer runs the accelerator has finished (all of runs() once the host is done).
+    std::size_t completed_runs() const;
     // The firmware's exit code (0 with the test-bench driver).
     int exit_code() const;
-    // Closes the VCD and moves it to its final name (with a fixed $date line).
-    void finish_trace();
+    // Closes the VCD and moves it to its final name (with a fixed $date line); after an
+    // interrupted run to interrupted_path(vcd, ".vcd") instead, with a $comment saying so.
+    // Returns false (and fills `error`) if it cannot be written; then neither file is left.
+    bool finish_trace(std::string* error = nullptr);
     // Compares every layer's h in DRAM with the golden LSTM.
     GoldenCheck check_golden() const;
 
     const PlatformConfig& config() const { return config_; }
     const WorkloadImage& image() const { return image_; }
     const sim::Clock& clock() const { return clock_; }
-    sim::Cycles end_cycle() const { return end_cycle_; }  // when the simulation ran out of work
+    // When the host finished (when the simulation stopped, if it was interrupted).
+    sim::Cycles end_cycle() const { return end_cycle_; }
     const Dram& dram() const { return *dram_; }
     const RoccChannel& channel() const { return *channel_; }
     const Accelerator& accelerator() const { return *accel_; }
@@ -106,6 +131,10 @@ private:
     void load_firmware();
     std::vector<LayerCommands> host_program() const;
     void open_trace();
+    const sc_core::sc_signal<std::uint8_t>& host_state() const;
+    void simulate();
+    std::string failure() const;
+    std::string copy_trace(const std::string& path) const;
 
     PlatformConfig config_;
     WorkloadImage image_;
@@ -116,9 +145,14 @@ private:
     std::unique_ptr<Accelerator> accel_;
     std::unique_ptr<RoccDriver> driver_;
     std::unique_ptr<RiscvCore> core_;
+    std::unique_ptr<StopPoller> poller_;
     sc_core::sc_trace_file* trace_ = nullptr;
     std::string partial_vcd_;
     sim::Cycles end_cycle_ = 0;
+    std::function<void(std::size_t run, std::size_t step)> progress_;
+    struct {
+        std::size_t run = 0, steps = 0;  // the last layer run that finished a step, and its steps done
+    } last_step_;
 };
 
 }  // namespace elstm

@@ -54,6 +54,7 @@ struct HostConfig {
 struct PlatformConfig {
     std::string source;                  // the YAML file, for messages
     double clock_mhz = 1000.0;
+    sim::Cycles max_cycles = 0;          // simulated-time budget; 0: none
     DramConfig dram;
     RoccChannelConfig rocc;              // rocc.timing holds fast/exact; memory_latency = dram.latency
     AcceleratorConfig accel;

@@ -41,6 +41,7 @@ public:
         o << '"';
     }
     void boolean(const char* key, bool v) { field(key) << (v ? "true" : "false"); }
+    void null(const char* key) { field(key) << "null"; }
 
 private:
     void comma() {
@@ -90,15 +91,15 @@ double analytic_stream_cycles(const Platform& p, const LayerRun& run, std::size_
     return analytic_cell_fusion(values + heads / g, t_uh, run.steps, static_cast<unsigned>(spmv + 1), g).total();
 }
 
+// The layer runs' cycles; an interrupted run's unfinished one has none yet.
 std::uint64_t total_cycles(const Platform& p) {
     std::uint64_t c = 0;
-    for (const LayerRun& r : p.accelerator().runs()) c += r.cycles();
+    for (std::size_t i = 0; i < p.completed_runs(); ++i) c += p.accelerator().runs()[i].cycles();
     return c;
 }
 
-}  // namespace
-
-std::string stats_json(const Platform& p, const GoldenCheck& golden) {
+// The JSON of a finished run (with its golden check) or of an interrupted one (golden null).
+std::string stats_text(const Platform& p, const GoldenCheck* golden) {
     std::ostringstream os;
     Json j(os);
     const std::vector<LayerRun>& runs = p.accelerator().runs();
@@ -109,9 +110,13 @@ std::string stats_json(const Platform& p, const GoldenCheck& golden) {
     j.num("clock_mhz", p.config().clock_mhz);
     j.uint("cycles", total_cycles(p));
     j.uint("end_cycle", p.end_cycle());
+    if (!golden) {
+        j.boolean("interrupted", true);
+        j.str("interrupted_at", p.position());
+    }
 
     j.open("runs", '[');
-    for (std::size_t i = 0; i < runs.size(); ++i) {
+    for (std::size_t i = 0; i < p.completed_runs(); ++i) {
         const LayerRun& r = runs[i];
         j.open(nullptr, '{');
         j.uint("layer", i % layers + 1);
@@ -190,17 +195,27 @@ std::string stats_json(const Platform& p, const GoldenCheck& golden) {
     }
     j.close('}');
 
-    j.open("golden", '{');
-    j.boolean("passed", golden.passed);
-    j.num("tolerance", golden.tolerance);
-    j.num("max_abs_diff", golden.max_abs_diff);
-    j.uint("values_compared", golden.values);
-    j.str("first_mismatch", golden.first_mismatch);
-    j.close('}');
+    if (golden) {
+        j.open("golden", '{');
+        j.boolean("passed", golden->passed);
+        j.num("tolerance", golden->tolerance);
+        j.num("max_abs_diff", golden->max_abs_diff);
+        j.uint("values_compared", golden->values);
+        j.str("first_mismatch", golden->first_mismatch);
+        j.close('}');
+    } else {
+        j.null("golden");
+    }
     j.close('}');
     os << '\n';
     return os.str();
 }
+
+}  // namespace
+
+std::string stats_json(const Platform& platform, const GoldenCheck& golden) { return stats_text(platform, &golden); }
+
+std::string interrupted_stats_json(const Platform& platform) { return stats_text(platform, nullptr); }
 
 void print_summary(std::ostream& os, const Platform& p, const GoldenCheck& golden, double wall_seconds) {
     const std::vector<LayerRun>& runs = p.accelerator().runs();

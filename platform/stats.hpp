@@ -10,6 +10,11 @@ namespace elstm {
 // config and seed give a byte-identical file; wall-clock figures go to the summary only.
 std::string stats_json(const Platform& platform, const GoldenCheck& golden);
 
+// The statistics of an interrupted run (Platform::interrupted()): everything simulated up to
+// the stop, only the layer runs that finished, "interrupted": true with "interrupted_at" (the
+// position()), "end_cycle" the stop, and "golden": null (the outputs are incomplete).
+std::string interrupted_stats_json(const Platform& platform);
+
 // The human summary on stdout: per layer cycles and split, utilisations, skipped h blocks,
 // analytic comparison, buffers, and the simulation speed.
 void print_summary(std::ostream& os, const Platform& platform, const GoldenCheck& golden, double wall_seconds);

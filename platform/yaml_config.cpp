@@ -28,6 +28,7 @@ constexpr std::uint64_t kMaxDramSize = 16ull << 30;
 constexpr std::uint64_t kMaxCapacity = 1ull << 31;
 constexpr std::uint64_t kMaxLatency = 1000000;
 constexpr std::uint64_t kMaxCount = 100000;  // steps, sequences, layer sizes
+constexpr std::uint64_t kMaxCycles = 1'000'000'000'000'000;  // max_cycles: 10^15
 constexpr std::uint64_t kMaxPes = 64;
 constexpr std::uint64_t kMaxFuse = 64;
 constexpr double kMaxClockMhz = 1e6;          // a 1 ps period, SystemC's default resolution
@@ -146,6 +147,7 @@ const Schema& schema() {
         return map_of({
             {"clock_mhz", leaf()},
             {"timing", leaf()},
+            {"max_cycles", leaf()},
             {"dram", leaves({"base", "size", "latency", "bytes_per_cycle"})},
             {"rocc", leaves({"word_bits", "words_per_cycle", "command_queue"})},
             {"accel", map_of({{"n_pe", leaf()},
@@ -584,6 +586,17 @@ void read_clock(const Item& it, double& mhz) {
     }
 }
 
+// The simulated-time budget (and the cycle after it, where the run stops) must fit SystemC's
+// 64-bit picosecond time at this clock rate.
+void read_max_cycles(const Item& it, sim::Cycles& cycles, double mhz) {
+    read_uint(it, cycles, 1, kMaxCycles);
+    const std::uint64_t period_ps = static_cast<std::uint64_t>(std::llround(1e6 / mhz));
+    const std::uint64_t most = kMaxU64 / period_ps - 1;
+    if (cycles > most)
+        it.fail(std::to_string(cycles) + " cycles of " + std::to_string(period_ps) +
+                " ps exceed SystemC's time range; at most " + std::to_string(most));
+}
+
 DramConfig read_dram(const Item& it) {
     DramConfig d;
     const Item base = it["base"];
@@ -821,6 +834,7 @@ PlatformConfig read_platform(const Item& root, const fs::path& dir) {
     check_keys(root, schema());
     PlatformConfig c;
     read_clock(root["clock_mhz"], c.clock_mhz);
+    read_max_cycles(root["max_cycles"], c.max_cycles, c.clock_mhz);
     c.dram = read_dram(root["dram"]);
     c.rocc = read_rocc(root["rocc"]);
     read_enum(root["timing"], c.rocc.timing,

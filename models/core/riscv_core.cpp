@@ -92,6 +92,7 @@ RiscvCore::~RiscvCore() = default;
 
 std::uint64_t RiscvCore::instructions() const { return iss_ ? iss_->instret() : 0; }
 std::uint64_t RiscvCore::cycles() const { return iss_ ? iss_->cycles() : 0; }
+std::uint64_t RiscvCore::pc() const { return iss_ ? iss_->pc() : entry_; }
 
 // The ISS runs in slices of at most one quantum until the program ends.
 void RiscvCore::run() {

@@ -47,6 +47,8 @@ public:
     const CoreExit& exit() const { return exit_; }
     std::uint64_t instructions() const;
     std::uint64_t cycles() const;
+    // The next instruction's address (the ISS runs up to one quantum ahead of the kernel).
+    std::uint64_t pc() const;
 
     sim::TimedValue<std::uint8_t> state;  // 0 running, 1 waiting for the accelerator, 2 stopped
 

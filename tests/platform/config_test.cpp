@@ -119,6 +119,7 @@ TEST_F(ConfigTest, DefaultsApply) {
     const PlatformConfig c = load_platform_config(path, {});
     EXPECT_EQ(c.source, path);
     EXPECT_EQ(c.clock_mhz, 1000.0);
+    EXPECT_EQ(c.max_cycles, 0u);  // no simulated-time budget
     EXPECT_EQ(c.rocc.timing, PortTiming::fast);
     EXPECT_EQ(c.rocc.word_bits, 64u);
     EXPECT_EQ(c.rocc.words_per_cycle, 1u);
@@ -234,7 +235,8 @@ TEST_F(ConfigTest, NpyLayersResolveAgainstTheYamlDirectory) {
 TEST_F(ConfigTest, UnknownTopLevelKey) {
     const std::string path = write("clock_mhz: 1000\nfoo: 1\n" + kMinimal);
     expect_error(error_of(path), path + ":2:1: foo: unknown key",
-                 "valid keys at the top level: clock_mhz, timing, dram, rocc, accel, schedule, workload, host, trace, stats");
+                 "valid keys at the top level: clock_mhz, timing, max_cycles, dram, rocc, accel, schedule, workload, host, "
+                 "trace, stats");
 }
 
 TEST_F(ConfigTest, UnknownNestedKey) {
@@ -430,6 +432,14 @@ TEST_F(ConfigTest, ClockPeriodMustBeWholePicoseconds) {
     const std::string path = write("clock_mhz: 3\n" + kMinimal);
     expect_error(error_of(path), path + ":1:12: clock_mhz: 3 MHz gives a clock period of 333333.333333 ps",
                  "whole number of picoseconds");
+}
+
+TEST_F(ConfigTest, MaxCycles) {
+    EXPECT_EQ(load_platform_config(write("max_cycles: 0x1000\n" + kMinimal), {}).max_cycles, 4096u);
+    expect_error(error_of(write("max_cycles: 0\n" + kMinimal, "b.yaml")), "", "max_cycles: 0 is out of range");
+    // 10^15 cycles of 1 µs do not fit SystemC's 64-bit picosecond time.
+    expect_error(error_of(write("clock_mhz: 1\nmax_cycles: 1000000000000000\n" + kMinimal, "c.yaml")), "",
+                 "max_cycles: 1000000000000000 cycles of 1000000 ps exceed SystemC's time range; at most 18446744073708");
 }
 
 TEST_F(ConfigTest, DramChecks) {

@@ -13,12 +13,7 @@ quick="$configs/quick.yaml"
 expect_error() {
     local name="$1" want_rc="$2" regex="$3"; shift 3
     run_vp "$name" "$@"
-    # Under AddressSanitizer an exception thrown once SystemC has switched coroutine stacks makes
-    # ASan print a 3-line warning (google/sanitizers#189); it is not the program's output.
-    grep -v -e '^==[0-9]*==WARNING: ASan is ignoring requested __asan_handle_no_return' \
-        -e '^False positive error reports may follow$' \
-        -e '^For details see https://github.com/google/sanitizers/issues/189$' "$name.err" >"$name.err2" || true
-    mv "$name.err2" "$name.err"
+    strip_asan_note "$name.err"
     local err lines
     err=$(cat "$name.err")
     lines=$(grep -c '' "$name.err" || true)
@@ -96,6 +91,7 @@ expect_error set_range 2 '--set accel\.n_pe=1: .*\[2, 64\]' --config "$quick" --
 expect_error set_no_equals 2 '--set accel\.n_pe: ' --config "$quick" --set accel.n_pe
 expect_error set_list_entry 2 '--set accel\.pes\[5\]\.macc_per_cycle=2: ' --config "$quick" --set 'accel.pes[5].macc_per_cycle=2'
 expect_error timing 2 ".*'slow'.*fast, exact" --config "$quick" --timing slow
+expect_error max_cycles_range 2 '--set max_cycles=0: 0 is out of range; expected an integer in \[1, ' --config "$quick" --set max_cycles=0
 
 # --- the workload against the platform --------------------------------------------------------
 # An explicit buffer capacity too small for the layer, in the file and with --set.
@@ -104,22 +100,32 @@ expect_error buffer_file 2 'small_wx\.yaml.*accel\.buffers\.wx\.capacity: .*8' -
 expect_error buffer_set 2 '.*accel\.buffers\.wx\.capacity: .*8' --config "$quick" --vcd "" --set accel.buffers.wx.capacity=8
 expect_error buffer_table 2 '.*accel\.buffers\.table\.capacity: ' --config "$quick" --vcd "" --set accel.buffers.table.capacity=1 \
     --set 'workload.layers=[{input: 16, hidden: 20}]'
-# A DRAM too small for the workload image.
+# A DRAM too small for the workload image, or slower than the port; a clock period that is not
+# whole picoseconds.
 expect_error dram_size 2 '.*dram\.size: ' --config "$quick" --vcd "" --set dram.size=4KiB
-# npy layers: a missing file, a malformed file, a wrong shape.
+expect_error dram_slower 2 '--set dram\.bytes_per_cycle=4: .*slower than the port' --config "$quick" --vcd "" \
+    --set dram.bytes_per_cycle=4
+expect_error clock_ps 2 '--set clock_mhz=3: .*whole number of picoseconds' --config "$quick" --vcd "" --set clock_mhz=3
+# npy layers: a missing file, malformed files (not .npy, a dtype other than f4/f2, Fortran
+# order, data cut short), a wrong shape.
 python3 - <<'EOF'
 import struct
-def npy(path, shape, count):
-    hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "")
+def npy(path, shape, count, descr="<f4", fortran=False, cut=0):
+    hdr = "{'descr': '%s', 'fortran_order': %s, 'shape': (%s), }" % (
+        descr, fortran, ", ".join(map(str, shape)) + ("," if len(shape) == 1 else ""))
     hdr = hdr.ljust(64 * ((len(hdr) + 11 + 63) // 64) - 11) + "\n"
+    data = struct.pack("<%df" % count, *[0.01 * ((7 * i) % 13 - 6) for i in range(count)])
     with open(path, "wb") as f:
         f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr)) + hdr.encode())
-        f.write(struct.pack("<%df" % count, *[0.01 * ((7 * i) % 13 - 6) for i in range(count)]))
+        f.write(data[:len(data) - cut])
 n, m = 4, 3
 npy("w.npy", (4 * n, m), 4 * n * m)
 npy("u.npy", (4 * n, n), 4 * n * n)
 npy("b.npy", (4 * n,), 4 * n)
 npy("u_bad_shape.npy", (4 * n, m), 4 * n * m)
+npy("b_f8.npy", (4 * n,), 4 * n, descr="<f8")
+npy("u_fortran.npy", (4 * n, n), 4 * n * n, fortran=True)
+npy("b_short.npy", (4 * n,), 4 * n, cut=8)
 open("garbage.npy", "wb").write(b"not a numpy file")
 EOF
 npy_config() {   # npy_config FILE W U BIAS
@@ -137,7 +143,13 @@ must_pass npy_ok --config npy_ok.yaml --quiet   # the files themselves are good
 npy_config npy_missing.yaml w.npy missing_u.npy b.npy
 expect_error npy_missing 2 'npy_missing\.yaml:3:[0-9]+: workload\.layers\[0\]\.npy\.u: .*missing_u\.npy' --config npy_missing.yaml
 npy_config npy_garbage.yaml w.npy u.npy garbage.npy
-expect_error npy_malformed 2 '.*garbage\.npy' --config npy_garbage.yaml
+expect_error npy_malformed 2 'garbage\.npy: not a \.npy file \(bad magic\)' --config npy_garbage.yaml
+npy_config npy_dtype.yaml w.npy u.npy b_f8.npy
+expect_error npy_dtype 2 "b_f8\.npy: unsupported dtype '<f8'" --config npy_dtype.yaml
+npy_config npy_fortran.yaml w.npy u_fortran.npy b.npy
+expect_error npy_fortran 2 'u_fortran\.npy: fortran_order True is not supported' --config npy_fortran.yaml
+npy_config npy_short.yaml w.npy u.npy b_short.npy
+expect_error npy_truncated 2 'b_short\.npy: truncated data: .*needs 64 bytes, the file has 56' --config npy_short.yaml
 npy_config npy_shape.yaml w.npy u_bad_shape.npy b.npy
 expect_error npy_shape 2 '.*u_bad_shape\.npy' --config npy_shape.yaml
 

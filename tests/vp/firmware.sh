@@ -63,6 +63,17 @@ expect_error short_elf 2 "short.elf: " --set host.firmware=$PWD/short.elf
 expect_error class32_elf 2 "class32.elf: .*(32|class)" --set host.firmware=$PWD/class32.elf
 expect_error x86_elf 2 "x86.elf: .*machine" --set host.firmware=$PWD/x86.elf
 expect_error text_elf 2 "text.elf: .*(magic|not an ELF)" --set host.firmware=$PWD/text.elf
+# A loadable segment moved past the firmware's MiB would overwrite the workload.
+python3 - <<'PY'
+import struct
+elf = bytearray(open("good.elf", "rb").read())
+phoff, (phentsize, phnum) = struct.unpack_from("<Q", elf, 32)[0], struct.unpack_from("<HH", elf, 54)
+load = next(phoff + i * phentsize for i in range(phnum) if struct.unpack_from("<I", elf, phoff + i * phentsize)[0] == 1)
+struct.pack_into("<Q", elf, load + 24, 0x80200000)   # p_paddr, where the loader puts it
+open("outside.elf", "wb").write(elf)
+PY
+expect_error outside_elf 2 "outside.elf: segment at 0x80200000 .* is outside the firmware region \[0x80000000, 0x80100000\)" \
+    --set host.firmware=$PWD/outside.elf
 
 # Firmware faults: an unknown RoCC funct is an illegal instruction, a load from nowhere an
 # access fault naming the address, an endless loop hits the instruction budget; the firmware's
@@ -72,5 +83,6 @@ expect_error load_fault 1 "load access fault at pc 0x8.*0x" --set host.firmware=
 expect_error budget 1 "instruction budget of 5000 exceeded" --set host.firmware=$programs/wrap_spin.elf \
     --set host.max_instructions=5000
 expect_error exit3 3 "the firmware exited with code 3" --set host.firmware=$programs/wrap_exit3.elf
+expect_error semihosting 1 "unsupported semihosting call 0x99 at pc 0x8" --set host.firmware=$programs/wrap_semihost_calls.elf
 
 finish

@@ -226,8 +226,10 @@ std::uint64_t ElfImage::symbol(const std::string& name) const {
     return 0;
 }
 
-ElfImage load_elf(const std::string& path) {
-    const Image img(path, read_file(path));
+ElfImage load_elf(const std::string& path) { return load_elf_bytes(read_file(path), path); }
+
+ElfImage load_elf_bytes(std::vector<std::uint8_t> bytes, const std::string& name) {
+    const Image img(name, std::move(bytes));
     const Header h = check_header(img);
     ElfImage elf;
     elf.entry = h.entry;

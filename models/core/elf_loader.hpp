@@ -22,5 +22,7 @@ struct ElfImage {
 // Throws elstm::Error starting with the path: missing or unreadable file, not ELF, not
 // ELF64 little-endian, not EM_RISCV, not an executable, truncated headers or segments.
 ElfImage load_elf(const std::string& path);
+// The same from the file's bytes already in memory; `name` stands for the path in messages.
+ElfImage load_elf_bytes(std::vector<std::uint8_t> bytes, const std::string& name);
 
 }  // namespace elstm

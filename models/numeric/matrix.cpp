@@ -22,7 +22,7 @@ bool DenseMatrix::operator==(const DenseMatrix& other) const {
 
 void dense_matvec(const DenseMatrix& m, const float* x, float* y) {
     for (std::size_t r = 0; r < m.rows; ++r) {
-        const float* row = &m.values[r * m.cols];
+        const float* row = m.values.data() + r * m.cols;  // cols may be 0: no element to index
         float acc = 0.0f;
         for (std::size_t c = 0; c < m.cols; ++c) acc += row[c] * x[c];
         y[r] = acc;

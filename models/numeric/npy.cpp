@@ -225,8 +225,9 @@ std::vector<float> fp16_values(const std::vector<float>& values, const std::stri
 
 }  // namespace
 
-NpyArray load_npy(const std::string& path) {
-    const std::string bytes = read_file(path);
+NpyArray load_npy(const std::string& path) { return load_npy_bytes(read_file(path), path); }
+
+NpyArray load_npy_bytes(const std::string& bytes, const std::string& path) {
     if (bytes.size() < 10 || bytes.compare(0, kMagicLen, kMagic) != 0)
         fail(path, "not a .npy file (bad magic)");
     const int major = static_cast<unsigned char>(bytes[6]);

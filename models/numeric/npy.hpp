@@ -15,6 +15,8 @@ struct NpyArray {
 };
 
 NpyArray load_npy(const std::string& path);
+// The same from the file's bytes already in memory; `name` stands for the path in messages.
+NpyArray load_npy_bytes(const std::string& bytes, const std::string& name);
 
 // Writes a float32 ('<f4') or, with as_fp16, a float16 ('<f2') array in format version 1.0.
 void save_npy(const std::string& path, const std::vector<std::size_t>& shape,

@@ -15,6 +15,7 @@
 #include "core/elf_loader.hpp"
 #include "elstm_desc.h"
 #include "numeric/error.hpp"
+#include "numeric/hex.hpp"
 #include "numeric/npy.hpp"
 #include "numeric/workload.hpp"
 #include "output_file.hpp"
@@ -22,12 +23,6 @@
 namespace elstm {
 
 namespace {
-
-std::string hex(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
-}
 
 std::size_t padded(std::size_t n) { return (n + 1) / 2 * 2; }
 std::uint64_t align64(std::uint64_t a) { return (a + 63) / 64 * 64; }
@@ -52,9 +47,7 @@ struct RemoveOnExit {
 // BUF_x and BUF_wx.
 std::size_t batch_steps(const PlatformConfig& config, std::size_t layer, std::size_t steps) {
     if (config.schedule.kind == Schedule::sequential) return 1;
-    std::size_t spmv = 0;
-    for (const PeConfig& pe : config.accel.pes) spmv += pe.role == PeRole::spmv;
-    return std::min(steps, spmv * config.schedule.n_fuse_for(layer));
+    return std::min(steps, count_role(config.accel.pes, PeRole::spmv) * config.schedule.n_fuse_for(layer));
 }
 
 }  // namespace

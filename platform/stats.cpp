@@ -72,8 +72,7 @@ double analytic_cycles(const Platform& p, const LayerRun& run, std::size_t layer
     AnalyticLayer a{run.m, run.n, run.steps, l.w.zero_fraction(), l.u.zero_fraction(),
                     ratio(static_cast<double>(run.h_blocks_skipped), static_cast<double>(run.h_blocks_total))};
     if (run.schedule == Schedule::sequential) return analytic_sequential(a);
-    std::size_t spmv = 0;
-    for (const auto& pe : p.accelerator().pes()) spmv += pe->config().role == PeRole::spmv;
+    const std::size_t spmv = count_role(p.config().accel.pes, PeRole::spmv);
     return analytic_cell_fusion(a, static_cast<unsigned>(spmv + 1), fused_group(run)).total();
 }
 
@@ -85,8 +84,7 @@ double analytic_stream_cycles(const Platform& p, const LayerRun& run, std::size_
     const double values = static_cast<double>(w.words.size()) - heads;
     const double t_uh = static_cast<double>(run.words[static_cast<int>(PortUser::u)]) / static_cast<double>(run.steps);
     if (run.schedule == Schedule::sequential) return static_cast<double>(run.steps) * (heads + values + t_uh);
-    std::size_t spmv = 0;
-    for (const auto& pe : p.accelerator().pes()) spmv += pe->config().role == PeRole::spmv;
+    const std::size_t spmv = count_role(p.config().accel.pes, PeRole::spmv);
     const unsigned g = fused_group(run);
     return analytic_cell_fusion(values + heads / g, t_uh, run.steps, static_cast<unsigned>(spmv + 1), g).total();
 }

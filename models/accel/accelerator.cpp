@@ -6,6 +6,7 @@
 
 #include "numeric/esell.hpp"
 #include "numeric/fp16.hpp"
+#include "numeric/hex.hpp"
 #include "numeric/lstm.hpp"
 
 namespace elstm {
@@ -13,12 +14,6 @@ namespace elstm {
 using sim::Cycles;
 
 namespace {
-
-std::string hex(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
-}
 
 Burst make_burst(PortUser user, bool write, std::vector<MemRegion> regions, std::uint64_t* data,
                  std::vector<PaceRun> pace = {}) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "numeric/error.hpp"
+#include "numeric/hex.hpp"
 
 namespace elstm {
 
@@ -19,12 +20,6 @@ constexpr std::uint16_t kEtExec = 2, kEmRiscv = 243;
 constexpr std::uint32_t kPtLoad = 1, kShtSymtab = 2;
 constexpr std::uint8_t kSttSection = 3, kSttFile = 4, kStbLocal = 0;
 constexpr std::uint64_t kEhdrSize = 64, kPhdrSize = 56, kShdrSize = 64, kSymSize = 24;
-
-std::string hex(std::uint64_t v) {
-    std::ostringstream s;
-    s << "0x" << std::hex << v;
-    return s.str();
-}
 
 const char* machine_name(std::uint16_t m) {
     switch (m) {

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "numeric/hex.hpp"
+
 namespace elstm {
 
 namespace {
@@ -30,12 +32,6 @@ const std::string kFeatures{'S', 'H', 'F', 'B', '\x01'};
 class GuestMemoryError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
-
-std::string hex(std::uint64_t v) {
-    std::ostringstream s;
-    s << "0x" << std::hex << v;
-    return s.str();
-}
 
 // An instruction as the disassembler shows it: 4 hex digits when compressed, else 8.
 std::string insn_hex(std::uint32_t insn) {

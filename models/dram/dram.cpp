@@ -5,16 +5,11 @@
 #include <sstream>
 
 #include "numeric/error.hpp"
+#include "numeric/hex.hpp"
 
 namespace elstm {
 
 namespace {
-
-std::string hex(std::uint64_t v) {
-    std::ostringstream s;
-    s << "0x" << std::hex << v;
-    return s.str();
-}
 
 void validate(const DramConfig& c, const std::string& who) {
     if (c.size == 0) throw Error(who + ": size must be > 0");

@@ -8,6 +8,10 @@ namespace elstm {
 
 const char* pe_role_name(PeRole role) { return role == PeRole::spmv ? "spmv" : "spmspv"; }
 
+std::size_t count_role(const std::vector<PeConfig>& pes, PeRole role) {
+    return static_cast<std::size_t>(std::count_if(pes.begin(), pes.end(), [role](const PeConfig& pe) { return pe.role == role; }));
+}
+
 SpmvPe::SpmvPe(sc_core::sc_module_name name, const PeConfig& config, const sim::Clock& clock)
     : sc_module(name), state("state", clock), step("step", clock, -1), config_(config), clock_(clock) {}
 

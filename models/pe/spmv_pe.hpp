@@ -26,6 +26,9 @@ struct PeConfig {
     unsigned macc_per_cycle = 4;  // one RoCC word holds 4 fp16 weights
 };
 
+// How many of the PEs have `role`.
+std::size_t count_role(const std::vector<PeConfig>& pes, PeRole role);
+
 // The simulator's decode cache for one PE. The words that arrive for a block column are
 // decoded from eSELL (with every check) into a dense rows × 4 slab the first time; while the
 // words that arrive later are the same (compared word for word, as when a layer streams the

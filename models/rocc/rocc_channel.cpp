@@ -5,6 +5,8 @@
 #include <numeric>
 #include <sstream>
 
+#include "numeric/hex.hpp"
+
 namespace elstm {
 
 using sim::Cycles;
@@ -15,12 +17,6 @@ std::uint64_t burst_words(const Burst& b) {
     std::uint64_t n = 0;
     for (const MemRegion& r : b.regions) n += r.words;
     return n;
-}
-
-std::string hex(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
 }
 
 }  // namespace

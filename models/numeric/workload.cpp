@@ -85,20 +85,14 @@ std::vector<float> unit_values(std::size_t count, std::uint64_t seed) {
     return v;
 }
 
-// Exactly round(sparsity × count) zeros, placed by a partial Fisher–Yates shuffle. Only the
-// smaller of the two sets (zeros or non-zeros) is drawn, which halves the work near 50 %.
-std::vector<float> sparse_unit_values(std::size_t count, double sparsity, std::uint64_t mask_seed,
-                                      std::uint64_t value_seed) {
-    if (count > std::numeric_limits<std::uint32_t>::max())
-        throw Error("workload: a weight matrix of " + std::to_string(count) +
-                    " elements is too large to generate");
-    std::vector<float> v = unit_values(count, value_seed);
-    const auto zeros = static_cast<std::size_t>(std::llround(sparsity * static_cast<double>(count)));
+// Exactly `zeros` zeros anywhere, placed by a partial Fisher–Yates shuffle. Only the smaller
+// of the two sets (zeros or non-zeros) is drawn, which halves the work near 50 %.
+std::vector<float> unstructured_zeros(std::vector<float> v, std::size_t zeros, Rng& rng) {
+    const std::size_t count = v.size();
     const std::size_t picks = std::min(zeros, count - zeros);
 
     std::vector<std::uint32_t> idx(count);
     std::iota(idx.begin(), idx.end(), 0u);
-    Rng rng(mask_seed);
     for (std::size_t i = 0; i < picks; ++i) std::swap(idx[i], idx[i + rng.below(count - i)]);
 
     if (picks == zeros) {
@@ -110,13 +104,114 @@ std::vector<float> sparse_unit_values(std::size_t count, double sparsity, std::u
     return kept;
 }
 
+// The balanced kinds' groups (ESE's PEs, BBS's banks), as in formats.hpp's defaults.
+constexpr std::size_t kBalanceGroups = 4;
+
+// The element indices of every group, group after group: group g is positions[offsets[g],
+// offsets[g + 1]). load_balanced: g = 4c + p, rows p, p + 4, ... of column c; bank_balanced:
+// g = 4r + b, columns [bw, min(cols, (b + 1)w)) of row r, w = ceil(cols / 4) (a bank past a
+// narrow matrix is empty).
+struct Groups {
+    std::vector<std::uint32_t> positions;
+    std::vector<std::size_t> offsets{0};
+};
+
+Groups balance_groups(PruningKind kind, std::size_t rows, std::size_t cols) {
+    Groups g;
+    g.positions.reserve(rows * cols);
+    const auto add = [&](std::size_t r, std::size_t c) { g.positions.push_back(static_cast<std::uint32_t>(r * cols + c)); };
+    if (kind == PruningKind::load_balanced) {
+        for (std::size_t c = 0; c < cols; ++c)
+            for (std::size_t p = 0; p < kBalanceGroups; ++p) {
+                for (std::size_t r = p; r < rows; r += kBalanceGroups) add(r, c);
+                g.offsets.push_back(g.positions.size());
+            }
+    } else {
+        const std::size_t width = (cols + kBalanceGroups - 1) / kBalanceGroups;
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t b = 0; b < kBalanceGroups; ++b) {
+                for (std::size_t c = b * width; c < std::min(cols, (b + 1) * width); ++c) add(r, c);
+                g.offsets.push_back(g.positions.size());
+            }
+    }
+    return g;
+}
+
+// Non-zeros per group, `total` in all, as equal as the capacities allow: every group gets
+// min(capacity, L) for the largest level L that fits, and the remainder goes one each to
+// groups drawn at random among those with room for L + 1 (never the same ones every time,
+// which would load PE 0 or bank 0 more over the whole matrix).
+std::vector<std::size_t> balanced_counts(const std::vector<std::size_t>& offsets, std::size_t total, Rng& rng) {
+    const std::size_t groups = offsets.size() - 1;
+    const auto capacity = [&](std::size_t g) { return offsets[g + 1] - offsets[g]; };
+    const auto filled = [&](std::size_t level) {
+        std::size_t sum = 0;
+        for (std::size_t g = 0; g < groups; ++g) sum += std::min(capacity(g), level);
+        return sum;
+    };
+    std::size_t lo = 0, hi = 0;  // the largest level with filled(level) ≤ total lies in [lo, hi]
+    for (std::size_t g = 0; g < groups; ++g) hi = std::max(hi, capacity(g));
+    while (lo < hi) {
+        const std::size_t mid = lo + (hi - lo + 1) / 2;
+        if (filled(mid) <= total)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    std::vector<std::size_t> counts(groups);
+    std::vector<std::size_t> roomy;
+    for (std::size_t g = 0; g < groups; ++g) {
+        counts[g] = std::min(capacity(g), lo);
+        if (capacity(g) > lo) roomy.push_back(g);
+    }
+    const std::size_t extra = total - filled(lo);  // < roomy.size() by the choice of lo
+    for (std::size_t i = 0; i < extra; ++i) {
+        std::swap(roomy[i], roomy[i + rng.below(roomy.size() - i)]);
+        ++counts[roomy[i]];
+    }
+    return counts;
+}
+
+// Exactly `nonzeros` non-zeros, balanced over the groups of `kind`, each group's drawn by a
+// partial Fisher–Yates shuffle of its positions.
+std::vector<float> balanced_zeros(const std::vector<float>& v, PruningKind kind, std::size_t rows, std::size_t cols,
+                                  std::size_t nonzeros, Rng& rng) {
+    Groups g = balance_groups(kind, rows, cols);
+    const std::vector<std::size_t> counts = balanced_counts(g.offsets, nonzeros, rng);
+    std::vector<float> kept(v.size(), 0.0f);
+    for (std::size_t k = 0; k < counts.size(); ++k) {
+        std::uint32_t* pos = g.positions.data() + g.offsets[k];
+        const std::size_t size = g.offsets[k + 1] - g.offsets[k];
+        for (std::size_t i = 0; i < counts[k]; ++i) {
+            std::swap(pos[i], pos[i + rng.below(size - i)]);
+            kept[pos[i]] = v[pos[i]];
+        }
+    }
+    return kept;
+}
+
+// A rows × cols matrix of unit values with exactly round(sparsity × count) zeros, placed as
+// `kind` says; the values come from one stream whatever the kind.
+std::vector<float> sparse_unit_values(std::size_t rows, std::size_t cols, PruningKind kind, double sparsity,
+                                      std::uint64_t mask_seed, std::uint64_t value_seed) {
+    const std::size_t count = rows * cols;
+    if (count > std::numeric_limits<std::uint32_t>::max())
+        throw Error("workload: a weight matrix of " + std::to_string(count) +
+                    " elements is too large to generate");
+    std::vector<float> v = unit_values(count, value_seed);
+    const auto zeros = static_cast<std::size_t>(std::llround(sparsity * static_cast<double>(count)));
+    Rng rng(mask_seed);
+    if (kind == PruningKind::unstructured) return unstructured_zeros(std::move(v), zeros, rng);
+    return balanced_zeros(v, kind, rows, cols, count - zeros, rng);
+}
+
 LayerDraw draw_layer(const LayerSpec& spec, std::uint64_t seed) {
     LayerDraw d;
     d.m = spec.input_size;
     d.n = spec.hidden_size;
-    d.w = sparse_unit_values(4 * d.n * d.m, spec.w_sparsity, derive_seed(seed, kWMask),
+    d.w = sparse_unit_values(4 * d.n, d.m, spec.pruning, spec.w_sparsity, derive_seed(seed, kWMask),
                              derive_seed(seed, kWValues));
-    d.u = sparse_unit_values(4 * d.n * d.n, spec.u_sparsity, derive_seed(seed, kUMask),
+    d.u = sparse_unit_values(4 * d.n, d.n, spec.pruning, spec.u_sparsity, derive_seed(seed, kUMask),
                              derive_seed(seed, kUValues));
     d.bias = unit_values(4 * d.n, derive_seed(seed, kBias));
     return d;
@@ -185,6 +280,8 @@ void validate_layer(const LayerSpec& l, const std::string& name) {
         field_error(name + ".h_threshold", l.h_threshold, "must be finite and >= 0");
     check_positive(name + ".gain", l.gain);
     if (l.target_h_sparsity) check_fraction(name + ".target_h_sparsity", *l.target_h_sparsity);
+    if (l.pruning > PruningKind::bank_balanced)
+        field_error(name + ".pruning", static_cast<double>(l.pruning), "is not a pruning kind");
 }
 
 // ---- Calibration
@@ -227,6 +324,24 @@ double calibrate_gain(const LayerDraw& draw, const std::vector<float>& xs, std::
 }
 
 }  // namespace
+
+const char* pruning_kind_name(PruningKind k) {
+    switch (k) {
+        case PruningKind::unstructured: return "unstructured";
+        case PruningKind::load_balanced: return "load_balanced";
+        case PruningKind::bank_balanced: return "bank_balanced";
+    }
+    return "?";  // not a PruningKind value (a cast from a bad integer)
+}
+
+bool parse_pruning_kind(const std::string& name, PruningKind& out) {
+    for (PruningKind k : {PruningKind::unstructured, PruningKind::load_balanced, PruningKind::bank_balanced}) {
+        if (name != pruning_kind_name(k)) continue;
+        out = k;
+        return true;
+    }
+    return false;
+}
 
 void WorkloadSpec::validate() const {
     if (layers.empty()) throw Error("layers must not be empty");

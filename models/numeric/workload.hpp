@@ -10,6 +10,19 @@
 // Deterministic synthetic workloads: the paper's three benchmarks and custom shapes.
 namespace elstm {
 
+// Where the zeros of W and U go. Balanced kinds model the neighbours' pruning; both use 4
+// groups (the formats' default ese_pes and bbs_banks):
+//  - load_balanced (ESE): row r belongs to PE r % 4; in every column each PE's slice holds
+//    the same number of non-zeros (±1 where they do not divide evenly).
+//  - bank_balanced (BBS): each row is split into 4 banks of ceil(cols / 4) columns; every bank
+//    of every row holds the same number of non-zeros (±1; a narrower last bank at most its width).
+// The level is the same over the whole matrix; which groups get the +1 and where the non-zeros
+// sit inside a group is drawn from the seed. Total zeros as for unstructured.
+enum class PruningKind : std::uint8_t { unstructured, load_balanced, bank_balanced };
+const char* pruning_kind_name(PruningKind k);  // "unstructured", "load_balanced", "bank_balanced"
+// False if `name` is none of the names above.
+bool parse_pruning_kind(const std::string& name, PruningKind& out);
+
 struct LayerSpec {
     std::size_t input_size = 0;
     std::size_t hidden_size = 0;
@@ -20,6 +33,7 @@ struct LayerSpec {
     // target_h_sparsity is set: the calibration then searches the gain.
     double gain = 1.0;
     std::optional<double> target_h_sparsity;  // fraction of h blocks pruned at h_threshold
+    PruningKind pruning = PruningKind::unstructured;  // last, so positional initializers stay valid
 };
 
 struct WorkloadSpec {

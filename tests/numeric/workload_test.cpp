@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -308,6 +309,175 @@ TEST(Calibration, ExtremeTargets) {
     const Workload w = generate_workload(s);
     EXPECT_GE(measured_skips(w)[0], 0.1);
     EXPECT_LT(measured_skips(w)[0], 0.5);
+}
+
+TEST(PruningKind, NamesRoundTrip) {
+    for (PruningKind k : {PruningKind::unstructured, PruningKind::load_balanced, PruningKind::bank_balanced}) {
+        PruningKind parsed = PruningKind::unstructured;
+        ASSERT_TRUE(parse_pruning_kind(pruning_kind_name(k), parsed));
+        EXPECT_EQ(parsed, k);
+    }
+    EXPECT_STREQ(pruning_kind_name(PruningKind::unstructured), "unstructured");
+    EXPECT_STREQ(pruning_kind_name(PruningKind::load_balanced), "load_balanced");
+    EXPECT_STREQ(pruning_kind_name(PruningKind::bank_balanced), "bank_balanced");
+    PruningKind k = PruningKind::bank_balanced;
+    EXPECT_FALSE(parse_pruning_kind("balanced", k));
+    EXPECT_EQ(k, PruningKind::bank_balanced);
+    EXPECT_EQ(LayerSpec{}.pruning, PruningKind::unstructured);
+}
+
+// Non-zeros of each balancing group, from the definitions: load_balanced → counts[c][p] for
+// the rows r ≡ p (mod 4) of column c; bank_balanced → counts[r][b] for columns
+// [b·w, (b + 1)·w) of row r, w = ceil(cols / 4). widths[g] is the group's size.
+struct GroupCounts {
+    std::vector<std::vector<std::size_t>> counts, widths;
+};
+
+GroupCounts group_counts(const DenseMatrix& m, PruningKind kind) {
+    GroupCounts g;
+    if (kind == PruningKind::load_balanced) {
+        g.counts.assign(m.cols, std::vector<std::size_t>(4, 0));
+        g.widths.assign(m.cols, std::vector<std::size_t>(4, 0));
+        for (std::size_t r = 0; r < m.rows; ++r)
+            for (std::size_t c = 0; c < m.cols; ++c) {
+                g.counts[c][r % 4] += m.at(r, c) != 0.0f ? 1 : 0;
+                ++g.widths[c][r % 4];
+            }
+    } else {
+        const std::size_t w = (m.cols + 3) / 4;
+        g.counts.assign(m.rows, std::vector<std::size_t>(4, 0));
+        g.widths.assign(m.rows, std::vector<std::size_t>(4, 0));
+        for (std::size_t r = 0; r < m.rows; ++r)
+            for (std::size_t c = 0; c < m.cols; ++c) {
+                g.counts[r][c / w] += m.at(r, c) != 0.0f ? 1 : 0;
+                ++g.widths[r][c / w];
+            }
+    }
+    return g;
+}
+
+// Balanced: within every column (load_balanced) or row (bank_balanced) the group counts differ
+// by at most 1 except that a group smaller than the others may be full. And across the whole
+// matrix too: every group holds the level L or L + 1, or is full below L.
+void expect_balanced(const DenseMatrix& m, PruningKind kind, const std::string& what) {
+    const GroupCounts g = group_counts(m, kind);
+    std::size_t top = 0;
+    for (const auto& row : g.counts) top = std::max(top, *std::max_element(row.begin(), row.end()));
+    for (std::size_t i = 0; i < g.counts.size(); ++i) {
+        for (std::size_t b = 0; b < 4; ++b) {
+            const std::size_t count = g.counts[i][b], width = g.widths[i][b];
+            EXPECT_LE(count, width) << what;
+            EXPECT_GE(count, std::min(width, top == 0 ? 0 : top - 1)) << what << " group " << i << "." << b;
+        }
+        if (kind == PruningKind::load_balanced) {  // LSTM rows (4n) split evenly: the stated rule
+            const auto [lo, hi] = std::minmax_element(g.counts[i].begin(), g.counts[i].end());
+            EXPECT_LE(*hi - *lo, 1u) << what << " column " << i;
+        }
+    }
+}
+
+TEST(GenerateLayer, BalancedKindsExactZeroCountsAndBalance) {
+    // 13 columns: banks of 4, 4, 4, 1; 11 columns: 3, 3, 3, 2; 5 columns: 2, 2, 1, 0.
+    for (const std::size_t m : {std::size_t{13}, std::size_t{5}}) {
+        for (const PruningKind kind : {PruningKind::load_balanced, PruningKind::bank_balanced}) {
+            for (const double s : {0.0, 0.2, 0.3, 0.5, 0.55, 0.7, 0.9, 0.999, 1.0}) {
+                LayerSpec spec;
+                spec.input_size = m;
+                spec.hidden_size = 11;
+                spec.w_sparsity = s;
+                spec.u_sparsity = 1.0 - s;
+                spec.pruning = kind;
+                const LstmLayerWeights l = generate_layer(spec, 1.0, 99);
+                const std::string what = std::string(pruning_kind_name(kind)) + " m=" + std::to_string(m) +
+                                         " s=" + std::to_string(s);
+                const double w_size = 44.0 * static_cast<double>(m), u_size = 44.0 * 11.0;
+                EXPECT_EQ(zeros(l.w.values), static_cast<std::size_t>(std::llround(s * w_size))) << what;
+                EXPECT_EQ(zeros(l.u.values), static_cast<std::size_t>(std::llround((1.0 - s) * u_size))) << what;
+                expect_balanced(l.w, kind, what + " W");
+                expect_balanced(l.u, kind, what + " U");
+                EXPECT_NO_THROW(l.validate());
+            }
+        }
+    }
+}
+
+// The narrow last bank can hold no more than its width: 13 columns at 30 % zeros leave 400
+// non-zeros for 44 rows × banks (4, 4, 4, 1), so the level is 2 (44·7 = 308 ≤ 400 < 440) and
+// every 1-wide bank is full while the others hold 2 or 3 (92 of them 3).
+TEST(GenerateLayer, BankBalancedNarrowLastBank) {
+    LayerSpec spec;
+    spec.input_size = 13;
+    spec.hidden_size = 11;
+    spec.w_sparsity = 0.3;
+    spec.pruning = PruningKind::bank_balanced;
+    const GroupCounts g = group_counts(generate_layer(spec, 1.0, 4).w, PruningKind::bank_balanced);
+    std::size_t threes = 0;
+    for (const auto& row : g.counts) {
+        EXPECT_EQ(row[3], 1u);
+        for (std::size_t b = 0; b < 3; ++b) {
+            EXPECT_GE(row[b], 2u);
+            EXPECT_LE(row[b], 3u);
+            threes += row[b] == 3 ? 1 : 0;
+        }
+    }
+    EXPECT_EQ(threes, 92u);
+}
+
+// Every kind draws its values from the same stream: each non-zero is the element the dense
+// (sparsity 0) layer of the same seed and gain holds at that position.
+TEST(GenerateLayer, BalancedKindsKeepTheValueStream) {
+    LayerSpec dense_spec;
+    dense_spec.input_size = 10;
+    dense_spec.hidden_size = 12;
+    const LstmLayerWeights dense = generate_layer(dense_spec, 1.5, 21);
+    for (const PruningKind kind : {PruningKind::unstructured, PruningKind::load_balanced, PruningKind::bank_balanced}) {
+        LayerSpec spec = dense_spec;
+        spec.w_sparsity = 0.45;
+        spec.u_sparsity = 0.6;
+        spec.pruning = kind;
+        const LstmLayerWeights l = generate_layer(spec, 1.5, 21);
+        for (std::size_t k = 0; k < l.w.values.size(); ++k) {
+            if (l.w.values[k] != 0.0f) {
+                EXPECT_EQ(l.w.values[k], dense.w.values[k]) << k;
+            }
+        }
+        for (std::size_t k = 0; k < l.u.values.size(); ++k) {
+            if (l.u.values[k] != 0.0f) {
+                EXPECT_EQ(l.u.values[k], dense.u.values[k]) << k;
+            }
+        }
+        EXPECT_TRUE(same_bytes(l.bias, dense.bias));
+    }
+}
+
+TEST(Workload, BalancedKindsDeterministic) {
+    for (const PruningKind kind : {PruningKind::load_balanced, PruningKind::bank_balanced}) {
+        WorkloadSpec s = small_spec();
+        for (LayerSpec& l : s.layers) l.pruning = kind;
+        const Workload a = generate_workload(s);
+        const Workload b = generate_workload(s);
+        const Workload unstructured = generate_workload(small_spec());
+        s.seed = 8;
+        const Workload other = generate_workload(s);
+        for (std::size_t k = 0; k < 2; ++k) {
+            EXPECT_TRUE(same_bytes(a.layers[k].w.values, b.layers[k].w.values));
+            EXPECT_TRUE(same_bytes(a.layers[k].u.values, b.layers[k].u.values));
+            EXPECT_TRUE(same_bytes(a.layers[k].bias, unstructured.layers[k].bias));
+        }
+        EXPECT_TRUE(same_bytes(a.inputs, unstructured.inputs));
+        // Same counts, other places: the balanced mask is not the unstructured one, and the
+        // positions inside each group depend on the seed.
+        EXPECT_EQ(zeros(a.layers[0].w.values), zeros(unstructured.layers[0].w.values));
+        EXPECT_FALSE(same_bytes(a.layers[0].w.values, unstructured.layers[0].w.values));
+        EXPECT_FALSE(same_bytes(a.layers[0].u.values, unstructured.layers[0].u.values));
+        EXPECT_FALSE(same_bytes(a.layers[0].w.values, other.layers[0].w.values));
+    }
+}
+
+TEST(WorkloadSpec, RejectsUnknownPruningKind) {
+    WorkloadSpec s = small_spec();
+    s.layers[1].pruning = static_cast<PruningKind>(7);
+    expect_invalid(s, "layers[1].pruning = 7 is not a pruning kind");
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include <cstring>
 #include <vector>
 
+#include "fuzz_input.hpp"
 #include "numeric/error.hpp"
 #include "numeric/esell.hpp"
 #include "numeric/esell_spmv.hpp"
@@ -32,32 +33,9 @@ namespace {
 using namespace elstm;
 using namespace elstm::esell;
 
-class Reader {
-public:
-    Reader(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
-    std::uint64_t take(unsigned bytes) {
-        std::uint64_t v = 0;
-        for (unsigned k = 0; k < bytes; ++k, ++pos_)
-            if (pos_ < size_) v |= static_cast<std::uint64_t>(data_[pos_]) << (8 * k);
-        return v;
-    }
-    std::vector<std::uint64_t> words() {
-        std::vector<std::uint64_t> out;
-        while (pos_ + 8 <= size_) out.push_back(take(8));
-        return out;
-    }
+using fuzz::Reader;
 
-private:
-    const std::uint8_t* data_;
-    std::size_t size_;
-    std::size_t pos_ = 0;
-};
-
-// Aborts: libFuzzer reports it as a crash with the input that caused it.
-[[noreturn]] void finding(const char* what) {
-    std::fprintf(stderr, "fuzz_esell: %s\n", what);
-    std::abort();
-}
+[[noreturn]] void finding(const char* what) { fuzz::finding("fuzz_esell", what); }
 
 bool same(float a, float b) { return a == b || (std::isnan(a) && std::isnan(b)); }
 

@@ -1,5 +1,6 @@
 /* The host program of the E-LSTM system: for every sequence and layer it hands the co-processor
- * the layer's six RoCC commands (DESIGN.md §4), in the order of the reference elstm.c, and prints
+ * the layer's six RoCC commands (DESIGN.md §4), in the order of the reference elstm.c (plus the
+ * delta thresholds and weight scales when the descriptor's features ask for them), and prints
  * the cycles each layer took. The workload comes from the platform's descriptor. */
 #include <inttypes.h>
 #include <stdint.h>
@@ -26,6 +27,8 @@ static uint64_t run_layer(const struct elstm_desc *d, const struct elstm_layer_d
     ROCC(2, l->w, l->bias);
     ROCC(3, l->table, l->n_fuse);
     ROCC(4, x, h);
+    if (d->features & ELSTM_FEATURE_DELTA) ROCC(7, l->theta_x_bits, l->theta_h_bits);
+    if (d->features & ELSTM_FEATURE_WEIGHT_SCALE) ROCC(8, l->w_frac, l->u_frac);
     return rocc_start(l->u, d->flags);
 }
 

@@ -103,6 +103,8 @@ WorkloadImage build_workload(const PlatformConfig& config) {
         image.inputs = generate_workload(inputs_only).inputs;
     }
 
+    image.format = config.accel.format;
+    image.datapath = config.accel.datapath;
     image.descriptor = config.dram.base + kImageOffset;
     std::uint64_t at = image.descriptor + kDescriptorBytes;
     for (std::size_t k = 0; k < image.layers.size(); ++k) {
@@ -112,14 +114,32 @@ WorkloadImage build_workload(const PlatformConfig& config) {
         li.n = l.hidden_size;
         li.threshold = config.workload.npy_layers.empty() ? spec.layers[k].h_threshold
                                                           : config.workload.npy_layers[k].h_threshold;
-        li.w = esell::encode(l.w);
-        li.u = esell::encode(l.u);
+        try {
+            if (image.datapath == Datapath::fixed) {
+                image.reference.push_back(image.layers[k]);
+                image.layers[k] = quantize_layer(image.reference.back(), li.w_frac, li.u_frac);
+            }
+            const bool fixed12 = image.datapath == Datapath::fixed && image.format == WeightFormat::csc_ese;
+            li.w = pack(l.w, image.format, {fixed12, li.w_frac});
+            li.u = pack(l.u, image.format, {fixed12, li.u_frac});
+            std::vector<std::uint8_t> slots;
+            std::size_t first = 0;
+            for (std::size_t j = 0; j < li.w.segment_words.size(); ++j) {
+                segment_word_slots(li.w.format, li.w.options, li.w.words.data() + first, li.w.segment_words[j], j,
+                                   li.w.rows, li.w.cols, slots);
+                first += li.w.segment_words[j];
+            }
+            li.w_value_words = static_cast<std::uint64_t>(std::count(slots.begin(), slots.end(), std::uint8_t{4}));
+        } catch (const Error& e) {
+            throw Error(config.source + ": accel.format: layer " + std::to_string(k + 1) + " as " +
+                        weight_format_name(image.format) + ": " + e.what());
+        }
         li.w_addr = at = align64(at);
         at += 8 * li.w.words.size();
         li.u_addr = at = align64(at);
         at += 8 * li.u.words.size();
         li.table_addr = at = align64(at);
-        at += 8 * esell::pack_word_table(li.u.block_col_words).size();
+        at += 8 * esell::pack_word_table(li.u.segment_words).size();
         li.bias_addr = at = align64(at);
         at += 8 * esell::pack_bias(l.bias).size();
         for (std::size_t s = 0; s < image.sequences; ++s) {
@@ -164,7 +184,8 @@ AcceleratorBuffers fit_buffers(const PlatformConfig& config, const WorkloadImage
     for (std::size_t k = 0; k < image.layers.size(); ++k) {
         const std::size_t m = image.layers[k].input_size, n = image.layers[k].hidden_size;
         const std::size_t b = batch_steps(config, k, image.steps);
-        const std::size_t entries[7] = {2 * b * padded(m), 2 * b * 4 * n, 4 * n, n, n, 4 * n, (n + 3) / 4};
+        const std::size_t entries[7] = {2 * b * padded(m), 2 * b * 4 * n, 4 * n, n, n, 4 * n,
+                                        segment_count(image.format, 4 * n, n)};
         for (int i = 0; i < 7; ++i)
             if (entries[i] > wants[i].entries) wants[i].entries = entries[i], worst_layer[i] = k;
     }
@@ -183,16 +204,35 @@ AcceleratorBuffers fit_buffers(const PlatformConfig& config, const WorkloadImage
 }
 
 std::vector<std::vector<float>> golden_outputs(const WorkloadImage& image, std::size_t sequence,
-                                               const ScheduleConfig& schedule, std::vector<HPruningStats>* stats) {
+                                               const ScheduleConfig& schedule, std::vector<VariantStats>* stats) {
     std::vector<std::vector<float>> out;
     const std::size_t m0 = image.layers[0].input_size;
     std::vector<float> xs(image.inputs.begin() + static_cast<std::ptrdiff_t>(sequence * image.steps * m0),
                           image.inputs.begin() + static_cast<std::ptrdiff_t>((sequence + 1) * image.steps * m0));
     for (std::size_t k = 0; k < image.layers.size(); ++k) {
-        const HPruning pruning{schedule.pruning, image.placed[k].threshold, esell::kBlockColWidth};
-        HPruningStats s;
-        out.push_back(golden_lstm_layer(image.layers[k], xs, image.steps, pruning, &s));
+        VariantOptions options;
+        options.skip = schedule.skip;
+        options.h_threshold = image.placed[k].threshold;
+        options.block = kSegmentSpan;
+        options.theta_x = schedule.theta_x;
+        options.theta_h = schedule.theta_h;
+        options.datapath = image.datapath;
+        VariantStats s;
+        out.push_back(golden_variant_layer(image.layers[k], xs, image.steps, options, &s));
         if (stats) stats->push_back(s);
+        xs = out.back();
+    }
+    return out;
+}
+
+std::vector<std::vector<float>> fp32_reference_outputs(const WorkloadImage& image, std::size_t sequence) {
+    const std::vector<LstmLayerWeights>& layers = image.reference.empty() ? image.layers : image.reference;
+    const std::size_t m0 = layers[0].input_size;
+    std::vector<float> xs(image.inputs.begin() + static_cast<std::ptrdiff_t>(sequence * image.steps * m0),
+                          image.inputs.begin() + static_cast<std::ptrdiff_t>((sequence + 1) * image.steps * m0));
+    std::vector<std::vector<float>> out;
+    for (const LstmLayerWeights& layer : layers) {
+        out.push_back(golden_lstm_layer(layer, xs, image.steps, HPruning{}));
         xs = out.back();
     }
     return out;
@@ -306,7 +346,7 @@ std::string Platform::copy_trace(const std::string& path) const {
 void Platform::load_image() {
     for (std::size_t k = 0; k < image_.layers.size(); ++k) {
         const LayerImage& li = image_.placed[k];
-        const std::vector<std::uint64_t> table = esell::pack_word_table(li.u.block_col_words);
+        const std::vector<std::uint64_t> table = esell::pack_word_table(li.u.segment_words);
         const std::vector<std::uint64_t> bias = esell::pack_bias(image_.layers[k].bias);
         dram_->write_backdoor(li.w_addr, li.w.words.data(), 8 * li.w.words.size());
         dram_->write_backdoor(li.u_addr, li.u.words.data(), 8 * li.u.words.size());
@@ -329,7 +369,9 @@ void Platform::load_descriptor() {
     d.layers = image_.layers.size();
     d.sequences = image_.sequences;
     d.steps = image_.steps;
-    d.flags = host_program().front().flags;
+    const LayerCommands first = host_program().front();
+    d.flags = first.flags;
+    d.features = (first.delta ? ELSTM_FEATURE_DELTA : 0) | (first.weight_scale ? ELSTM_FEATURE_WEIGHT_SCALE : 0);
     d.layer_table = image_.layer_table;
     d.x_table = image_.x_table;
     d.h_table = image_.h_table;
@@ -347,6 +389,12 @@ void Platform::load_descriptor() {
         l.table = li.table_addr;
         l.u = li.u_addr;
         l.n_fuse = config_.schedule.n_fuse_for(k);
+        std::memcpy(&th, &config_.schedule.theta_x, sizeof th);
+        l.theta_x_bits = th;
+        std::memcpy(&th, &config_.schedule.theta_h, sizeof th);
+        l.theta_h_bits = th;
+        l.w_frac = li.w_frac;
+        l.u_frac = li.u_frac;
         dram_->write_backdoor(image_.layer_table + sizeof l * k, &l, sizeof l);
         for (std::size_t s = 0; s < image_.sequences; ++s)
             dram_->write_backdoor(image_.h_table + 8 * (k * image_.sequences + s), &li.h_addr[s], 8);
@@ -404,7 +452,8 @@ std::vector<LayerCommands> Platform::host_program() const {
     std::vector<LayerCommands> program;
     std::uint64_t flags = 0;
     if (config_.schedule.kind == Schedule::sequential) flags |= rocc_cmd::kFlagSequential;
-    if (!config_.schedule.pruning) flags |= rocc_cmd::kFlagNoPruning;
+    if (config_.schedule.skip == SkipPolicy::none) flags |= rocc_cmd::kFlagNoPruning;
+    if (config_.schedule.skip == SkipPolicy::delta) flags |= rocc_cmd::kFlagDelta;
     for (std::size_t s = 0; s < image_.sequences; ++s) {
         for (std::size_t k = 0; k < image_.placed.size(); ++k) {
             const LayerImage& li = image_.placed[k];
@@ -421,6 +470,12 @@ std::vector<LayerCommands> Platform::host_program() const {
             c.h_addr = li.h_addr[s];
             c.u_addr = li.u_addr;
             c.flags = flags;
+            c.delta = config_.schedule.skip == SkipPolicy::delta;
+            c.theta_x = config_.schedule.theta_x;
+            c.theta_h = config_.schedule.theta_h;
+            c.weight_scale = image_.datapath == Datapath::fixed && image_.format == WeightFormat::csc_ese;
+            c.w_frac = li.w_frac;
+            c.u_frac = li.u_frac;
             program.push_back(c);
         }
     }
@@ -537,6 +592,24 @@ int Platform::exit_code() const { return core_ ? core_->exit().code : 0; }
 GoldenCheck Platform::check_golden() const {
     GoldenCheck check;
     check.tolerance = config_.host.golden_tolerance;
+    const std::size_t layers = image_.layers.size();
+    check.fp32_max_error.assign(layers, 0.0);
+    check.fp32_mean_error.assign(layers, 0.0);
+    for (std::size_t s = 0; s < image_.sequences; ++s) {
+        const std::vector<std::vector<float>> reference = fp32_reference_outputs(image_, s);
+        for (std::size_t k = 0; k < layers; ++k) {
+            const std::size_t n = image_.layers[k].hidden_size;
+            std::vector<float> row(padded(n));
+            for (std::size_t t = 0; t < image_.steps; ++t) {
+                dram_->read_backdoor(image_.placed[k].h_addr[s] + 4 * padded(n) * t, row.data(), 4 * row.size());
+                for (std::size_t i = 0; i < n; ++i) {
+                    const double e = std::fabs(double(row[i]) - double(reference[k][t * n + i]));
+                    check.fp32_max_error[k] = std::max(check.fp32_max_error[k], e);
+                    check.fp32_mean_error[k] += e / double(n * image_.steps * image_.sequences);
+                }
+            }
+        }
+    }
     for (std::size_t s = 0; s < image_.sequences && check.passed; ++s) {
         const std::vector<std::vector<float>> golden = golden_outputs(image_, s, config_.schedule);
         for (std::size_t k = 0; k < golden.size() && check.passed; ++k) {

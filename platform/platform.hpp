@@ -14,6 +14,8 @@
 #include "dram/dram.hpp"
 #include "numeric/esell.hpp"
 #include "numeric/lstm.hpp"
+#include "numeric/lstm_variant.hpp"
+#include "numeric/packed_matrix.hpp"
 #include "platform_config.hpp"
 #include "rocc/rocc_channel.hpp"
 #include "sim/clock.hpp"
@@ -25,13 +27,18 @@ struct LayerImage {
     std::size_t m = 0, n = 0;
     float threshold = 0.0f;
     std::uint64_t w_addr = 0, u_addr = 0, table_addr = 0, bias_addr = 0;
-    esell::EsellMatrix w, u;            // the packed weights as stored
+    PackedMatrix w, u;                  // the packed weights as stored
+    int w_frac = 0, u_frac = 0;         // fixed point: W and U are q·2^-frac
+    std::uint64_t w_value_words = 0;    // words of W whose slots feed the MACs (the rest steer)
     std::vector<std::uint64_t> h_addr;  // per sequence: steps × padded n fp32
 };
 
 // The workload as the platform lays it out: weights (fp16 values), inputs, addresses.
 struct WorkloadImage {
-    std::vector<LstmLayerWeights> layers;
+    WeightFormat format = WeightFormat::esell;
+    Datapath datapath = Datapath::fp32;
+    std::vector<LstmLayerWeights> layers;     // as the accelerator gets them (quantized if fixed)
+    std::vector<LstmLayerWeights> reference;  // the fp16 weights before quantization (fixed only)
     std::vector<double> gains;            // generator gain per layer (1 for .npy layers)
     std::size_t steps = 0, sequences = 0;
     std::vector<float> inputs;            // sequences × steps × m (unpadded)
@@ -64,10 +71,14 @@ WorkloadImage build_workload(const PlatformConfig& config);
 // `auto` buffers take them, explicit ones must hold them (elstm::Error naming the key).
 AcceleratorBuffers fit_buffers(const PlatformConfig& config, const WorkloadImage& image);
 
-// Golden result of one sequence through all layers: each layer's h (steps × n).
+// Golden result of one sequence through all layers under the schedule's skip policy and the
+// image's datapath: each layer's h (steps × n).
 std::vector<std::vector<float>> golden_outputs(const WorkloadImage& image, std::size_t sequence,
                                                const ScheduleConfig& schedule,
-                                               std::vector<HPruningStats>* stats = nullptr);
+                                               std::vector<VariantStats>* stats = nullptr);
+// The fp32 reference of every variant: the dense LSTM on the fp16 weights (before any
+// quantization), nothing skipped.
+std::vector<std::vector<float>> fp32_reference_outputs(const WorkloadImage& image, std::size_t sequence);
 
 struct GoldenCheck {
     bool passed = true;
@@ -75,6 +86,9 @@ struct GoldenCheck {
     double max_abs_diff = 0.0;
     std::string first_mismatch;  // "layer 2, sequence 0, step 3, h[17]: 0.1234 (accelerator) vs ..."
     std::uint64_t values = 0;    // h values compared
+    // Per layer, over all sequences and steps: max and mean |h − fp32 reference|, the error the
+    // variant's skipping and datapath cost against fp32_reference_outputs.
+    std::vector<double> fp32_max_error, fp32_mean_error;
 };
 
 class StopPoller;

@@ -29,7 +29,8 @@ struct WorkloadConfig {
 struct ScheduleConfig {
     Schedule kind = Schedule::cell_fusion;
     std::vector<unsigned> n_fuse{3};  // per layer; one value applies to every layer
-    bool pruning = true;
+    SkipPolicy skip = SkipPolicy::h_block_threshold;  // schedule.skip (schedule.pruning: false is none)
+    float theta_x = 0.0f, theta_h = 0.0f;             // schedule.delta, for skip: delta
     unsigned n_fuse_for(std::size_t layer) const { return n_fuse.size() == 1 ? n_fuse[0] : n_fuse.at(layer); }
 };
 

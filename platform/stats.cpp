@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "numeric/analytic.hpp"
+#include "numeric/formats.hpp"
 
 namespace elstm {
 
@@ -59,6 +60,30 @@ private:
 
 double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
 
+// compare_formats' name of a weight format.
+const char* cost_name(WeightFormat f) {
+    switch (f) {
+        case WeightFormat::esell: return "eSELL";
+        case WeightFormat::csc_ese: return "ESE-CSC";
+        case WeightFormat::cbs_bbs: return "BBS-CBS";
+        case WeightFormat::csr: return "CSR";
+    }
+    return "";
+}
+
+// The storage and SpMV buffer cost of one matrix in the platform's format (DESIGN.md §2 model).
+void format_cost(Json& j, const char* key, const DenseMatrix& m, WeightFormat f, std::uint64_t stream_words) {
+    j.open(key, '{');
+    j.uint("stream_words", stream_words);
+    for (const FormatCost& c : compare_formats(m)) {
+        if (c.name != cost_name(f)) continue;
+        j.uint("storage_bits", c.total_bits());
+        j.num("result_buffer_area", c.result_buffer_area);
+        j.num("vector_buffer_area", c.vector_buffer_area);
+    }
+    j.close('}');
+}
+
 const char* schedule_name(Schedule s) { return s == Schedule::cell_fusion ? "cell_fusion" : "sequential"; }
 
 // A PE never fuses more steps than the sequence has: that is the group the model must see.
@@ -76,12 +101,13 @@ double analytic_cycles(const Platform& p, const LayerRun& run, std::size_t layer
     return analytic_cell_fusion(a, static_cast<unsigned>(spmv + 1), fused_group(run)).total();
 }
 
-// The same model fed with what the port really moves: eSELL head and value words of W (a head
-// takes one cycle, a value word one per fused step) and the U words of the kept block columns.
+// The same model fed with what the port really moves: the steering (head, index) and value words
+// of W (a steering word takes one cycle, a value word one per fused step) and the U words the
+// run streamed.
 double analytic_stream_cycles(const Platform& p, const LayerRun& run, std::size_t layer) {
-    const esell::EsellMatrix& w = p.image().placed[layer].w;
-    const double heads = static_cast<double>(w.block_rows() * w.block_cols());
-    const double values = static_cast<double>(w.words.size()) - heads;
+    const LayerImage& li = p.image().placed[layer];
+    const double values = static_cast<double>(li.w_value_words);
+    const double heads = static_cast<double>(li.w.words.size()) - values;
     const double t_uh = static_cast<double>(run.words[static_cast<int>(PortUser::u)]) / static_cast<double>(run.steps);
     if (run.schedule == Schedule::sequential) return static_cast<double>(run.steps) * (heads + values + t_uh);
     const std::size_t spmv = count_role(p.config().accel.pes, PeRole::spmv);
@@ -108,6 +134,26 @@ std::string stats_text(const Platform& p, const GoldenCheck* golden) {
     j.num("clock_mhz", p.config().clock_mhz);
     j.uint("cycles", total_cycles(p));
     j.uint("end_cycle", p.end_cycle());
+    j.open("variant", '{');
+    j.str("format", weight_format_name(p.image().format));
+    j.str("datapath", datapath_name(p.image().datapath));
+    j.str("skip", skip_policy_name(p.config().schedule.skip));
+    j.num("theta_x", p.config().schedule.theta_x);
+    j.num("theta_h", p.config().schedule.theta_h);
+    j.close('}');
+    j.open("weights", '[');
+    for (std::size_t k = 0; k < layers; ++k) {
+        const LayerImage& li = p.image().placed[k];
+        j.open(nullptr, '{');
+        j.uint("layer", k + 1);
+        if (!p.config().workload.spec.layers.empty())
+            j.str("pruning", pruning_kind_name(p.config().workload.spec.layers[k].pruning));
+        if (p.image().datapath == Datapath::fixed) j.num("w_frac_bits", li.w_frac), j.num("u_frac_bits", li.u_frac);
+        format_cost(j, "w", p.image().layers[k].w, p.image().format, li.w.words.size());
+        format_cost(j, "u", p.image().layers[k].u, p.image().format, li.u.words.size());
+        j.close('}');
+    }
+    j.close(']');
     if (!golden) {
         j.boolean("interrupted", true);
         j.str("interrupted_at", p.position());
@@ -126,6 +172,12 @@ std::string stats_text(const Platform& p, const GoldenCheck* golden) {
         j.uint("prolog", r.prolog), j.uint("main", r.main), j.uint("epilog", r.epilog);
         j.uint("h_blocks_total", r.h_blocks_total), j.uint("h_blocks_skipped", r.h_blocks_skipped);
         j.num("h_sparsity", ratio(static_cast<double>(r.h_blocks_skipped), static_cast<double>(r.h_blocks_total)));
+        if (r.skip == SkipPolicy::delta) {
+            j.uint("x_total", r.x_total), j.uint("x_propagated", r.x_propagated);
+            j.uint("h_total", r.h_total), j.uint("h_propagated", r.h_propagated);
+            j.num("x_delta_sparsity", 1.0 - ratio(double(r.x_propagated), double(r.x_total)));
+            j.num("h_delta_sparsity", 1.0 - ratio(double(r.h_propagated), double(r.h_total)));
+        }
         const double analytic = analytic_cycles(p, r, i % layers);
         j.num("analytic_cycles", analytic);
         j.num("cycles_over_analytic", ratio(static_cast<double>(r.cycles()), analytic));
@@ -200,6 +252,12 @@ std::string stats_text(const Platform& p, const GoldenCheck* golden) {
         j.num("max_abs_diff", golden->max_abs_diff);
         j.uint("values_compared", golden->values);
         j.str("first_mismatch", golden->first_mismatch);
+        j.open("fp32_max_error", '[');
+        for (double e : golden->fp32_max_error) j.num(nullptr, e);
+        j.close(']');
+        j.open("fp32_mean_error", '[');
+        for (double e : golden->fp32_mean_error) j.num(nullptr, e);
+        j.close(']');
         j.close('}');
     } else {
         j.null("golden");
@@ -220,7 +278,8 @@ void print_summary(std::ostream& os, const Platform& p, const GoldenCheck& golde
     const std::size_t layers = p.image().layers.size();
     char line[256];
     os << "elstm-vp: " << p.config().source << " (" << (p.config().rocc.timing == PortTiming::exact ? "exact" : "fast")
-       << " timing)\n";
+       << " timing; " << weight_format_name(p.image().format) << ", " << datapath_name(p.image().datapath)
+       << ", skip " << skip_policy_name(p.config().schedule.skip) << ")\n";
     os << "  run  layer seq  schedule     n_fuse       cycles       prolog         main       epilog  h_skip  W_port  U_port"
           "  /paper  /stream\n";
     for (std::size_t i = 0; i < runs.size(); ++i) {
@@ -269,6 +328,12 @@ void print_summary(std::ostream& os, const Platform& p, const GoldenCheck& golde
         os << line;
     }
     if (!golden.passed) os << ": first mismatch at " << golden.first_mismatch;
+    os << '\n';
+    os << "  max |h - fp32 dense LSTM| per layer:";
+    for (double e : golden.fp32_max_error) {
+        std::snprintf(line, sizeof line, " %.3g", e);
+        os << line;
+    }
     os << '\n';
     const std::uint64_t simulated = p.end_cycle();
     std::snprintf(line, sizeof line, "  %llu cycles simulated in %.3f s wall: %.3g cycles/s\n",

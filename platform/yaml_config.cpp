@@ -134,7 +134,7 @@ constexpr BufferField kBuffers[] = {
 
 // Keys of a generated layer that an npy layer must not have.
 constexpr const char* kGeneratedLayerKeys[] = {"input", "hidden", "w_sparsity", "u_sparsity", "gain",
-                                               "target_h_sparsity"};
+                                               "target_h_sparsity", "pruning"};
 
 const Schema& schema() {
     static const Schema root = [] {
@@ -142,7 +142,7 @@ const Schema& schema() {
         for (const BufferField& b : kBuffers)
             buffers.keys.emplace_back(b.name, leaves({"capacity", "entry_bits", "ports"}));
         Schema layer = leaves({"input", "hidden", "w_sparsity", "u_sparsity", "h_threshold", "gain",
-                               "target_h_sparsity"});
+                               "target_h_sparsity", "pruning"});
         layer.keys.emplace_back("npy", leaves({"w", "u", "bias"}));
         return map_of({
             {"clock_mhz", leaf()},
@@ -151,17 +151,24 @@ const Schema& schema() {
             {"dram", leaves({"base", "size", "latency", "bytes_per_cycle"})},
             {"rocc", leaves({"word_bits", "words_per_cycle", "command_queue"})},
             {"accel", map_of({{"n_pe", leaf()},
+                              {"format", leaf()},
+                              {"datapath", leaf()},
                               {"pes", list_of(leaves({"name", "role", "macc_per_cycle"}))},
                               {"vector_pe", leaves({"lanes", "latency"})},
                               {"buffers", buffers}})},
-            {"schedule", leaves({"kind", "n_fuse", "pruning"})},
+            {"schedule", map_of({{"kind", leaf()},
+                                 {"n_fuse", leaf()},
+                                 {"pruning", leaf()},
+                                 {"skip", leaf()},
+                                 {"delta", leaves({"theta_x", "theta_h"})}})},
             {"workload", map_of({{"benchmark", leaf()},
                                  {"layers", list_of(layer)},
                                  {"steps", leaf()},
                                  {"sequences", leaf()},
                                  {"seed", leaf()},
                                  {"gain", leaf()},
-                                 {"target_h_sparsity", leaf()}})},
+                                 {"target_h_sparsity", leaf()},
+                                 {"pruning", leaf()}})},
             {"host", map_of({{"kind", leaf()},
                              {"firmware", leaf()},
                              {"max_instructions", leaf()},
@@ -692,6 +699,12 @@ AcceleratorConfig read_accel(const Item& it, AutoCapacity& automatic) {
     read_uint(vector["latency"], a.vector_pe.latency, 0, 10000);
     for (const BufferField& b : kBuffers)
         read_buffer(it["buffers"][b.name], a.buffers.*b.config, automatic.*b.automatic);
+    read_enum(it["format"], a.format,
+              Choices<WeightFormat>{{"esell", WeightFormat::esell},
+                                    {"csc_ese", WeightFormat::csc_ese},
+                                    {"cbs_bbs", WeightFormat::cbs_bbs},
+                                    {"csr", WeightFormat::csr}});
+    read_enum(it["datapath"], a.datapath, Choices<Datapath>{{"fp32", Datapath::fp32}, {"fixed", Datapath::fixed}});
     return a;
 }
 
@@ -702,9 +715,25 @@ ScheduleConfig read_schedule(const Item& it) {
     const Item n_fuse = it["n_fuse"];
     if (n_fuse.present())
         s.n_fuse = per_layer(n_fuse, [](const Item& v) { return static_cast<unsigned>(get_uint(v, 1, kMaxFuse)); });
-    read_bool(it["pruning"], s.pruning);
+    // `pruning` predates `skip`: false means skip none; a `skip` given as well decides (so a
+    // --set schedule.skip works on any config).
+    bool prune = true;
+    read_bool(it["pruning"], prune);
+    if (!prune) s.skip = SkipPolicy::none;
+    read_enum(it["skip"], s.skip,
+              Choices<SkipPolicy>{{"h_block_threshold", SkipPolicy::h_block_threshold},
+                                  {"delta", SkipPolicy::delta},
+                                  {"none", SkipPolicy::none}});
+    const Item delta = it["delta"];
+    if (delta.present() && s.skip != SkipPolicy::delta) delta.fail("applies to schedule.skip: delta only");
+    read_double(delta["theta_x"], s.theta_x, kNonNegative);
+    read_double(delta["theta_h"], s.theta_h, kNonNegative);
     return s;
 }
+
+const Choices<PruningKind> kPruningKinds{{"unstructured", PruningKind::unstructured},
+                                         {"load_balanced", PruningKind::load_balanced},
+                                         {"bank_balanced", PruningKind::bank_balanced}};
 
 // An npy path, relative to the YAML file's directory; only its existence is checked here.
 std::string npy_path(const Item& it, const fs::path& dir) {
@@ -737,11 +766,12 @@ LayerSpec read_generated_layer(const Item& it) {
     read_double(it["h_threshold"], l.h_threshold, kNonNegative);
     read_double(it["gain"], l.gain, kPositive);
     if (const Item t = it["target_h_sparsity"]; t.present()) l.target_h_sparsity = get_double(t, kFractionBelowOne);
+    read_enum(it["pruning"], l.pruning, kPruningKinds);
     return l;
 }
 
 void read_layers(const Item& workload, const Item& layers, const fs::path& dir, WorkloadConfig& w) {
-    for (const char* key : {"gain", "target_h_sparsity"})
+    for (const char* key : {"gain", "target_h_sparsity", "pruning"})
         if (const Item it = workload[key]; it.present())
             it.fail("applies to workload.benchmark only; give it per layer in workload.layers");
     if (layers.size() == 0) layers.fail("must list at least one layer");
@@ -761,7 +791,10 @@ WorkloadSpec read_benchmark(const Item& workload, const Item& name) {
     Choices<std::string> choices;
     for (const std::string& n : benchmark_names()) choices.emplace_back(n, n);
     WorkloadSpec spec = benchmark_spec(get_enum(name, choices));
-    for (LayerSpec& l : spec.layers) read_double(workload["gain"], l.gain, kPositive);
+    for (LayerSpec& l : spec.layers) {
+        read_double(workload["gain"], l.gain, kPositive);
+        read_enum(workload["pruning"], l.pruning, kPruningKinds);
+    }
     const Item target = workload["target_h_sparsity"];
     if (target.present()) {
         const auto values = per_layer(target, [](const Item& v) { return get_double(v, kFractionBelowOne); });
@@ -847,6 +880,13 @@ PlatformConfig read_platform(const Item& root, const fs::path& dir) {
         c.workload.npy_layers.empty() ? c.workload.spec.layers.size() : c.workload.npy_layers.size();
     check_layer_count(root["schedule"]["n_fuse"], layers);
     c.host = read_host(root["host"], dir);
+    // lstm_cpu computes the E-LSTM numerics from eSELL itself; it knows no other variant.
+    if (c.host.kind == HostKind::core && c.host.firmware == "lstm_cpu" &&
+        (c.accel.format != WeightFormat::esell || c.accel.datapath != Datapath::fp32 ||
+         c.schedule.skip == SkipPolicy::delta))
+        root["host"]["firmware"].fail(
+            "lstm_cpu runs only the E-LSTM variant (accel.format esell, accel.datapath fp32, schedule.skip "
+            "h_block_threshold or none)");
     read_string(root["trace"]["vcd"], c.vcd);
     read_string(root["stats"], c.stats);
     return c;

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define ELSTM_DESC_MAGIC 0x4d54534c45ull /* "ELSTM" */
-#define ELSTM_DESC_VERSION 1
+#define ELSTM_DESC_VERSION 2
 /* Physical address of the descriptor: the platform's DRAM base + 1 MiB, the first byte after
  * the firmware's region (see firmware/elstm.ld). */
 #define ELSTM_DESC_ADDR 0x80100000ull
@@ -17,12 +17,19 @@ struct elstm_layer_desc {
     uint64_t threshold_bits;    /* h threshold, fp32 bits */
     uint64_t w, bias, table, u; /* eSELL W, fp16 bias (4 per word), U word-count table, eSELL U */
     uint64_t n_fuse;            /* N_grp for command 3 */
+    uint64_t theta_x_bits, theta_h_bits; /* delta thresholds, fp32 bits, for command 7 */
+    int64_t w_frac, u_frac;     /* fraction bits of fixed-point W and U, for command 8 */
 };
+
+/* elstm_desc.features: which optional commands each layer needs. */
+#define ELSTM_FEATURE_DELTA 1ull        /* command 7: delta thresholds */
+#define ELSTM_FEATURE_WEIGHT_SCALE 2ull /* command 8: fixed-point weight scales */
 
 struct elstm_desc {
     uint64_t magic, version;
     uint64_t layers, sequences, steps;
-    uint64_t flags;             /* command 5's rs2: 1 sequential, 2 no pruning */
+    uint64_t flags;             /* command 5's rs2: 1 sequential, 2 no pruning, 4 delta */
+    uint64_t features;          /* ELSTM_FEATURE_* */
     uint64_t layer_table;       /* address of `layers` struct elstm_layer_desc */
     uint64_t x_table;           /* address of `sequences` uint64_t: x of each sequence (steps x m, padded to words) */
     uint64_t h_table;           /* address of layers x sequences uint64_t: h of layer l, sequence s at [l*sequences+s] */

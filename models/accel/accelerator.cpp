@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <type_traits>
 
+#include "numeric/error.hpp"
 #include "numeric/esell.hpp"
-#include "numeric/fp16.hpp"
 #include "numeric/hex.hpp"
 #include "numeric/lstm.hpp"
 
@@ -38,32 +39,56 @@ struct Accelerator::Registers {
     std::uint64_t steps = 0;
     std::uint64_t w_addr = 0, bias_addr = 0, table_addr = 0, n_fuse = 1;
     std::uint64_t x_addr = 0, h_addr = 0, u_addr = 0, flags = 0;
+    float theta_x = 0.0f, theta_h = 0.0f;
+    int w_frac = 0, u_frac = 0;
+};
+
+// The part of W one batch's burst fetches: all of it, or (delta) the segments some Δx needs.
+struct Accelerator::WBatch {
+    std::vector<bool> keep;  // empty: every segment
+    std::vector<MemRegion> regions;
+    std::vector<std::uint8_t> slots;
+    std::uint64_t words = 0, value_words = 0;
 };
 
 struct Accelerator::LayerState {
     Registers r;
     LayerRun* run = nullptr;
     bool fused = true;
-    bool pruning = true;
+    SkipPolicy skip = SkipPolicy::h_block_threshold;
+    bool fixed = false;  // fixed-point datapath: quantized activations, exact (double) sums
+    MatrixRef w_ref, u_ref;
     std::size_t spmv_pes = 0;   // PEs doing W·x (only the first one in the sequential schedule)
     std::size_t lead_spmv = 0;  // index of the first SpMV PE
+    std::size_t u_pe = 0;       // index of the SpMSpV PE
     std::size_t group = 1;      // steps one SpMV PE fuses
     std::size_t batch = 1;      // steps per W stream
     std::size_t batches = 0;
     std::size_t x_stride = 0, h_stride = 0;  // floats per step in memory
 
-    // The W stream's shape, read from its block heads.
-    std::vector<std::uint32_t> w_block_values;  // value words of each block, stream order
-    std::vector<std::uint32_t> w_col_words;     // words of each block column
-    std::uint64_t w_words = 0;
-    // U's block columns from the word-count table, and where each starts.
-    std::vector<std::uint32_t> u_col_words;
-    std::vector<std::uint64_t> u_col_offset;
+    // The W stream's shape, read from its segment heads.
+    std::vector<std::uint8_t> w_slots;          // weights carried by each word (pace)
+    std::vector<std::uint32_t> w_seg_words;     // words of each segment
+    std::vector<std::uint64_t> w_seg_first;     // where each segment starts, in words
+    std::uint64_t w_words = 0, w_value_words = 0;
+    // U's segments from the word-count table, and where each starts.
+    std::vector<std::uint32_t> u_seg_words;
+    std::vector<std::uint64_t> u_seg_offset;
 
+    // Inputs and results the buffers do not hold in this model: the delta encoder's last
+    // propagated x and h and its deltas, the fixed-point datapath's exact sums, the
+    // delta memories, and the gate inputs formed from them.
+    std::vector<float> x_hat, h_hat, dh, x_in, h_in, wx_gate, uh_gate;
+    std::vector<float> dx[2];  // Δx of a batch's steps, by batch parity like the staging
+    std::vector<double> wx64, uh64, mx64, mh64;
+    std::vector<float> mx32, mh32;
+
+    std::uint64_t w_macs = 0;   // non-zero weights of W: the MACs of one step
     std::vector<PaceRun> pace;  // of the W stream, for pace_steps fused steps on pace_pe
     std::size_t pace_steps = 0;
     const SpmvPe* pace_pe = nullptr;
     std::vector<BurstId> x_bursts, w_bursts;
+    WBatch w_batch[2];  // what the W burst of a batch fetched, by batch parity
     std::vector<std::uint64_t> w_stage[2], x_stage[2], u_stage;
     std::vector<std::vector<std::uint64_t>> store_stage;
     BurstId last_store = 0;
@@ -113,8 +138,8 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const AcceleratorConfig& 
 Accelerator::~Accelerator() = default;
 
 std::set<std::uint8_t> Accelerator::known_functs() {
-    return {rocc_cmd::kShape, rocc_cmd::kThreshold, rocc_cmd::kWeights, rocc_cmd::kUTable,
-            rocc_cmd::kVectors, rocc_cmd::kStart, rocc_cmd::kStatus};
+    return {rocc_cmd::kShape,   rocc_cmd::kThreshold, rocc_cmd::kWeights, rocc_cmd::kUTable,    rocc_cmd::kVectors,
+            rocc_cmd::kStart,   rocc_cmd::kStatus,    rocc_cmd::kDelta,   rocc_cmd::kWeightScale};
 }
 
 std::vector<const OnChipBuffer*> Accelerator::buffers() const {
@@ -143,6 +168,16 @@ void Accelerator::run() {
                 ++layers_completed_;
                 if (c.xd) cmd->respond({c.rd, runs_.back().cycles()});
                 break;
+            case rocc_cmd::kDelta: {
+                const std::uint32_t x = static_cast<std::uint32_t>(c.rs1), h = static_cast<std::uint32_t>(c.rs2);
+                std::memcpy(&r.theta_x, &x, sizeof x);
+                std::memcpy(&r.theta_h, &h, sizeof h);
+                break;
+            }
+            case rocc_cmd::kWeightScale:
+                r.w_frac = static_cast<int>(static_cast<std::int64_t>(c.rs1));
+                r.u_frac = static_cast<int>(static_cast<std::int64_t>(c.rs2));
+                break;
             case rocc_cmd::kStatus:
                 if (c.xd) cmd->respond({c.rd, layers_completed_});
                 break;
@@ -162,12 +197,20 @@ void Accelerator::start_layer() {
     LayerState& L = *layer_;
     L.r = r;
     L.fused = !(r.flags & rocc_cmd::kFlagSequential);
-    L.pruning = !(r.flags & rocc_cmd::kFlagNoPruning);
+    L.skip = (r.flags & rocc_cmd::kFlagDelta)       ? SkipPolicy::delta
+             : (r.flags & rocc_cmd::kFlagNoPruning) ? SkipPolicy::none
+                                                    : SkipPolicy::h_block_threshold;
+    L.fixed = config_.datapath == Datapath::fixed;
+    const bool fixed12 = L.fixed && config_.format == WeightFormat::csc_ese;
+    L.w_ref = {config_.format, {fixed12, r.w_frac}, r.w_addr, 4 * r.n, r.m};
+    L.u_ref = {config_.format, {fixed12, r.u_frac}, r.u_addr, 4 * r.n, r.n};
     for (std::size_t i = pes_.size(); i-- > 0;) {
         if (pes_[i]->config().role != PeRole::spmv) continue;
         ++L.spmv_pes;
         L.lead_spmv = i;  // the first SpMV PE: the one the sequential schedule uses
     }
+    for (std::size_t i = 0; i < pes_.size(); ++i)
+        if (pes_[i]->config().role == PeRole::spmspv) L.u_pe = i;
     if (!L.fused) L.spmv_pes = 1;
     L.group = L.fused ? r.n_fuse : 1;
     L.batch = L.spmv_pes * L.group;
@@ -175,6 +218,25 @@ void Accelerator::start_layer() {
     L.x_stride = padded_floats(r.m);
     L.h_stride = padded_floats(r.n);
     L.store_stage.resize(r.steps);
+    const std::size_t rows = 4 * r.n;
+    L.x_hat.assign(r.m, 0.0f);
+    L.h_hat.assign(r.n, 0.0f);
+    L.dx[0].assign(L.batch * r.m, 0.0f);
+    L.dx[1].assign(L.batch * r.m, 0.0f);
+    L.x_in.resize(L.batch * r.m);
+    L.dh.resize(r.n);
+    L.h_in.resize(r.n);
+    L.wx_gate.resize(rows);
+    L.uh_gate.resize(rows);
+    if (L.fixed) {
+        L.wx64.resize(2 * L.batch * rows);
+        L.uh64.resize(rows);
+        L.mx64.assign(rows, 0.0);
+        L.mh64.assign(rows, 0.0);
+    } else {
+        L.mx32.assign(rows, 0.0f);
+        L.mh32.assign(rows, 0.0f);
+    }
 
     runs_.emplace_back();
     LayerRun& run = runs_.back();
@@ -183,6 +245,7 @@ void Accelerator::start_layer() {
     run.schedule = L.fused ? Schedule::cell_fusion : Schedule::sequential;
     run.n_fuse = static_cast<unsigned>(L.group);
     run.batches = L.batches;
+    run.skip = L.skip;
     run.start = clock_.now();
     run.pe_busy.assign(pes_.size(), 0);
     phase.set_now(1);
@@ -191,29 +254,41 @@ void Accelerator::start_layer() {
     start_event_.notify(sc_core::SC_ZERO_TIME);
 }
 
-// The W stream is self-delimiting: each block's head gives its chunk widths. The controller
-// reads the heads in zero time to know the stream's length and the PEs' pace before
-// streaming it.
+// The W stream is self-delimiting: each segment's head words give its length. The controller
+// reads them in zero time to know the stream's length and the PEs' pace before streaming it.
 void Accelerator::read_w_structure(LayerState& L) {
-    const std::size_t block_rows = (4 * L.r.n + esell::kBlockHeight - 1) / esell::kBlockHeight;
-    const std::size_t block_cols = (L.r.m + esell::kBlockColWidth - 1) / esell::kBlockColWidth;
-    std::uint64_t addr = L.r.w_addr;
-    L.w_block_values.reserve(block_rows * block_cols);
-    for (std::size_t j = 0; j < block_cols; ++j) {
-        std::uint32_t col_words = 0;
-        for (std::size_t b = 0; b < block_rows; ++b) {
-            std::uint64_t head = 0;
-            data->peek(addr, 1, &head);
-            const unsigned w0 = head & 7u, w1 = (head >> 32) & 7u;
-            if (w0 > 4 || w1 > 4)
-                SC_REPORT_ERROR(name(), ("malformed eSELL block head at " + hex(addr) + " in W").c_str());
-            L.w_block_values.push_back(w0 + w1);
-            col_words += 1 + w0 + w1;
-            addr += 8 * (1 + w0 + w1);
+    const MatrixRef& w = L.w_ref;
+    const std::size_t segments = segment_count(w.format, w.rows, w.cols);
+    std::uint64_t at = w.addr;
+    try {
+        for (std::size_t j = 0; j < segments; ++j) {
+            const std::uint64_t seg_addr = at;
+            const WordReader read = [&](std::uint64_t i) {
+                std::uint64_t word = 0;
+                data->peek(seg_addr + 8 * i, 1, &word);
+                return word;
+            };
+            const std::size_t words = segment_length(w.format, w.options, read, j, w.rows, w.cols);
+            L.w_seg_first.push_back(L.w_words);
+            L.w_seg_words.push_back(static_cast<std::uint32_t>(words));
+            L.w_words += words;
+            at += 8 * words;
         }
-        L.w_col_words.push_back(col_words);
-        L.w_words += col_words;
+        std::vector<std::uint64_t> stream(L.w_words);
+        data->peek(w.addr, stream.size(), stream.data());
+        std::size_t first = 0;
+        for (std::size_t j = 0; j < segments; ++j) {
+            segment_word_slots(w.format, w.options, stream.data() + first, L.w_seg_words[j], j, w.rows, w.cols,
+                               L.w_slots);
+            first += L.w_seg_words[j];
+        }
+    } catch (const Error& e) {
+        SC_REPORT_ERROR(name(), ("malformed " + std::string(weight_format_name(w.format)) + " W at " + hex(at) + ": " +
+                                 e.what())
+                                    .c_str());
     }
+    L.w_value_words = static_cast<std::uint64_t>(std::count_if(L.w_slots.begin(), L.w_slots.end(),
+                                                               [](std::uint8_t s) { return s != 0; }));
 }
 
 // PE p of the SpMV PEs takes steps [p·group, p·group + group) of the batch.
@@ -245,7 +320,7 @@ void Accelerator::wait_count(const std::size_t& counter, std::size_t at_least, c
 // Bias and the U word-count table, once per layer, ahead of the first x.
 void Accelerator::load_layer_constants(LayerState& L) {
     const std::size_t rows = 4 * L.r.n;
-    const std::size_t u_cols = (L.r.n + esell::kBlockColWidth - 1) / esell::kBlockColWidth;
+    const std::size_t u_cols = segment_count(L.u_ref.format, L.u_ref.rows, L.u_ref.cols);
     std::vector<std::uint64_t> bias_words((rows + 3) / 4), table_words((u_cols + 3) / 4);
     const BurstId bias = post(L, make_burst(PortUser::bias, false, {{L.r.bias_addr, bias_words.size()}}, bias_words.data()));
     const BurstId table =
@@ -259,8 +334,8 @@ void Accelerator::load_layer_constants(LayerState& L) {
     std::uint64_t offset = 0;
     for (std::size_t j = 0; j < u_cols; ++j) {
         buf_table_.write_u32(j, counts[j]);
-        L.u_col_words.push_back(counts[j]);
-        L.u_col_offset.push_back(offset);
+        L.u_seg_words.push_back(counts[j]);
+        L.u_seg_offset.push_back(offset);
         offset += counts[j];
     }
     buf_table_.set_fill_at(clock_.now(), static_cast<std::int64_t>(u_cols));
@@ -296,14 +371,32 @@ void Accelerator::w_side() {
                     slowest = &pe, slowest_steps = s.steps;
             }
             std::vector<std::uint64_t>& ws = L.w_stage[k % 2];
-            ws.resize(L.w_words);
-            // Every full batch has the same pace: build it once per layer.
-            if (L.pace_steps != slowest_steps || L.pace_pe != slowest) {
-                L.pace = slowest->stream_pace(L.w_block_values, slowest_steps);
-                L.pace_steps = slowest_steps;
-                L.pace_pe = slowest;
+            WBatch& wb = L.w_batch[k % 2];
+            Burst w = make_burst(PortUser::w, false, {}, nullptr);
+            if (L.skip == SkipPolicy::delta) {
+                // The delta unit needs the batch's x before it knows which segments of W to fetch.
+                data->wait_done(L.x_bursts[k]);
+                encode_x_deltas(L, k, steps);
             }
-            Burst w = make_burst(PortUser::w, false, {{L.r.w_addr, L.w_words}}, ws.data(), L.pace);
+            if (L.skip == SkipPolicy::delta && is_column_format(L.w_ref.format)) {
+                select_w_segments(L, wb);
+                w.pace = slowest->stream_pace(wb.slots, slowest_steps);
+                w.regions = wb.regions;
+            } else {
+                wb.keep.clear();
+                wb.words = L.w_words;
+                wb.value_words = L.w_value_words;
+                // Every full batch has the same pace: build it once per layer.
+                if (L.pace_steps != slowest_steps || L.pace_pe != slowest) {
+                    L.pace = slowest->stream_pace(L.w_slots, slowest_steps);
+                    L.pace_steps = slowest_steps;
+                    L.pace_pe = slowest;
+                }
+                w.pace = L.pace;
+                w.regions = {{L.r.w_addr, L.w_words}};
+            }
+            ws.resize(wb.words);
+            w.data = ws.data();
             w.on_first_slot = [working](Cycles first) {
                 for (SpmvPe* pe : working) pe->start_at(first);
             };
@@ -329,24 +422,14 @@ void Accelerator::wx_side() {
             buf_x_.set_fill_at(clock_.now(), static_cast<std::int64_t>(steps * L.x_stride));
             data->wait_done(L.w_bursts[k]);
 
-            // Each SpMV PE applies the broadcast stream to its own fused steps; the simulator
-            // walks the stream once for all of them.
-            const std::vector<std::uint64_t>& ws = L.w_stage[k % 2];
-            const std::size_t wx_base = (k % 2) * L.batch * rows;
-            std::vector<const float*> xs(steps);
-            std::vector<float*> ys(steps);
-            for (std::size_t s = 0; s < steps; ++s) {
-                xs[s] = buf_x_.read_span(x_base + s * L.x_stride, L.r.m);
-                ys[s] = buf_wx_.write_span(wx_base + s * rows, rows);
-            }
-            SpmvPe& lead = *pes_[L.lead_spmv];
-            const std::uint64_t macs = walk_esell(name(), lead.decode_cache(), L.r.w_addr, ws.data(), ws.size(),
-                                                  L.w_col_words, nullptr, rows, L.r.m, xs.data(), ys.data(), steps);
-            const std::uint64_t heads = L.w_block_values.size();
+            if (L.fixed) multiply_wx<double>(L, k, steps);
+            else multiply_wx<float>(L, k, steps);
+            const WBatch& wb = L.w_batch[k % 2];
+            const std::uint64_t steering = wb.words - wb.value_words;
             for (const Share& s : shares(L, steps)) {
                 SpmvPe& pe = *pes_[s.pe];
-                const std::uint64_t cycles = heads + (L.w_words - heads) * pe.value_word_cycles(s.steps);
-                pe.add_work(cycles, macs * s.steps);
+                const std::uint64_t cycles = steering + wb.value_words * pe.value_word_cycles(s.steps);
+                pe.add_work(cycles, L.w_macs * s.steps);
                 L.run->pe_busy[s.pe] += cycles;
                 pe.finish();
             }
@@ -367,18 +450,127 @@ void Accelerator::wx_side() {
     }
 }
 
+// Each SpMV PE applies the broadcast W stream of batch k to its own fused steps; the simulator
+// walks the stream once for all of them. The fixed-point datapath quantizes x as it reads it;
+// the delta policy multiplies x's changes instead of x.
+template <typename T>
+void Accelerator::multiply_wx(LayerState& L, std::size_t k, std::size_t steps) {
+    const std::size_t rows = 4 * L.r.n, m = L.r.m;
+    const std::size_t x_base = (k % 2) * L.batch * L.x_stride, wx_base = (k % 2) * L.batch * rows;
+    const bool delta = L.skip == SkipPolicy::delta;
+    std::vector<const float*> xs(steps);
+    std::vector<T*> ys(steps);
+    for (std::size_t s = 0; s < steps; ++s) {
+        const float* x = buf_x_.read_span(x_base + s * L.x_stride, m);
+        if (delta) {
+            x = &L.dx[k % 2][s * m];
+        } else if (L.fixed) {
+            float* q = &L.x_in[s * m];
+            for (std::size_t i = 0; i < m; ++i) q[i] = quantize_activation(x[i]);
+            x = q;
+        }
+        xs[s] = x;
+        float* results = buf_wx_.write_span(wx_base + s * rows, rows);
+        if constexpr (std::is_same_v<T, double>) ys[s] = &L.wx64[wx_base + s * rows];
+        else ys[s] = results;
+    }
+    const std::vector<std::uint64_t>& ws = L.w_stage[k % 2];
+    const std::vector<bool>& keep = L.w_batch[k % 2].keep;
+    L.w_macs = walk_matrix(name(), pes_[L.lead_spmv]->decode_cache(), L.w_ref, ws.data(), ws.size(), L.w_seg_words,
+                           keep.empty() ? nullptr : &keep, xs.data(), ys.data(), steps);
+}
+
+// The delta unit on the batch's x as it arrives (quantized first on the fixed-point datapath):
+// each step's Δx against the last propagated x, in step order.
+void Accelerator::encode_x_deltas(LayerState& L, std::size_t k, std::size_t steps) {
+    const std::size_t m = L.r.m;
+    const float* x = reinterpret_cast<const float*>(L.x_stage[k % 2].data());
+    std::vector<float>& dx = L.dx[k % 2];
+    for (std::size_t s = 0; s < steps; ++s) {
+        const float* xt = x + s * L.x_stride;
+        if (L.fixed) {
+            float* q = &L.x_in[s * m];
+            for (std::size_t i = 0; i < m; ++i) q[i] = quantize_activation(xt[i]);
+            xt = q;
+        }
+        L.run->x_propagated += delta_encode(xt, L.x_hat.data(), m, L.r.theta_x, &dx[s * m]);
+        L.run->x_total += m;
+    }
+}
+
+// The segments of W (4 columns of x each) that some step of the batch has a Δx in: only
+// they are fetched, one region per run of neighbouring segments.
+void Accelerator::select_w_segments(LayerState& L, WBatch& wb) {
+    const std::size_t m = L.r.m, segments = L.w_seg_words.size();
+    const std::vector<float>& dx = L.dx[&wb - L.w_batch];
+    wb.keep.assign(segments, false);
+    for (std::size_t i = 0; i < dx.size(); ++i)
+        if (dx[i] != 0.0f) wb.keep[(i % m) / kSegmentSpan] = true;
+    wb.regions.clear();
+    wb.slots.clear();
+    wb.words = wb.value_words = 0;
+    for (std::size_t j = 0; j < segments; ++j) {
+        if (!wb.keep[j]) continue;
+        const std::uint64_t addr = L.r.w_addr + 8 * L.w_seg_first[j], words = L.w_seg_words[j];
+        if (!wb.regions.empty() && wb.regions.back().addr + 8 * wb.regions.back().words == addr)
+            wb.regions.back().words += words;
+        else
+            wb.regions.push_back({addr, words});
+        const auto first = L.w_slots.begin() + static_cast<std::ptrdiff_t>(L.w_seg_first[j]);
+        wb.slots.insert(wb.slots.end(), first, first + static_cast<std::ptrdiff_t>(words));
+        wb.words += words;
+        wb.value_words += static_cast<std::uint64_t>(std::count(first, first + static_cast<std::ptrdiff_t>(words), 4));
+    }
+    // An empty burst still has to carry something for the PEs to finish on: no Δx at all is
+    // rare enough that the model fetches the first segment then.
+    if (wb.regions.empty()) {
+        wb.keep[0] = true;
+        wb.regions.push_back({L.r.w_addr, L.w_seg_words[0]});
+        wb.slots.assign(L.w_slots.begin(), L.w_slots.begin() + L.w_seg_words[0]);
+        wb.words = L.w_seg_words[0];
+        wb.value_words = static_cast<std::uint64_t>(std::count(wb.slots.begin(), wb.slots.end(), 4));
+    }
+}
+
+// U·h_{t-1} (or U·Δh) from the words of the kept segments (column formats) or of all of U (row
+// formats, which then multiply the masked vector `h_in`).
+template <typename T>
+void Accelerator::multiply_uh(LayerState& L, const std::vector<bool>& keep, const float* h_in) {
+    const std::size_t rows = 4 * L.r.n;
+    float* results = buf_uh_.write_span(0, rows);
+    T* uh = nullptr;
+    if constexpr (std::is_same_v<T, double>) uh = L.uh64.data();
+    else uh = results;
+    SpmvPe& upe = *pes_[L.u_pe];
+    upe.multiply(L.u_ref, L.u_stage.data(), L.u_stage.size(), L.u_seg_words,
+                 is_column_format(L.u_ref.format) ? &keep : nullptr, &h_in, &uh);
+}
+
+// The vector PE's inputs: the step's products, or under the delta policy the delta memories
+// they accumulate into; in T, then rounded to fp32 for the gate math.
+template <typename T>
+void Accelerator::gate_inputs(LayerState& L, const T* wx, const T* uh, std::vector<T>& mx, std::vector<T>& mh) {
+    const std::size_t rows = 4 * L.r.n;
+    const bool delta = L.skip == SkipPolicy::delta;
+    for (std::size_t i = 0; i < rows; ++i) {
+        if (delta) {
+            mx[i] += wx[i];
+            mh[i] += uh[i];
+        }
+        L.wx_gate[i] = static_cast<float>(delta ? mx[i] : wx[i]);
+        L.uh_gate[i] = static_cast<float>(delta ? mh[i] : uh[i]);
+    }
+}
+
 void Accelerator::u_side() {
     for (;;) {
         sc_core::wait(start_event_);
         LayerState& L = *layer_;
         const std::size_t n = L.r.n, rows = 4 * n;
-        const std::size_t u_index = [&] {
-            for (std::size_t i = 0; i < pes_.size(); ++i)
-                if (pes_[i]->config().role == PeRole::spmspv) return i;
-            return std::size_t{0};
-        }();
+        const std::size_t u_index = L.u_pe;
         SpmvPe& upe = *pes_[u_index];
-        HPruning pruning{L.pruning, L.r.threshold, esell::kBlockColWidth};
+        const HPruning pruning{L.skip == SkipPolicy::h_block_threshold, L.r.threshold, kSegmentSpan};
+        const bool column = is_column_format(L.u_ref.format);
         std::fill_n(buf_h_.write_span(0, n), n, 0.0f);
         std::fill_n(buf_c_.write_span(0, n), n, 0.0f);
         buf_h_.set_fill_at(clock_.now(), static_cast<std::int64_t>(n));
@@ -389,22 +581,40 @@ void Accelerator::u_side() {
             // W·x_t must be in BUF_wx (the table was loaded before the first x, so it is too).
             wait_count(L.wx_ready, k + 1, L.wx_ready_ev);
 
-            // Which block columns of U this step needs: the blocks of h_{t-1} that survive pruning.
-            const std::vector<bool> keep = h_block_mask(buf_h_.read_span(0, n), n, pruning);
+            // Which blocks of h_{t-1} this step needs: those that survive pruning, or (delta)
+            // those that changed by more than Θh. A column format skips their segments of U.
+            const float* h_prev = buf_h_.read_span(0, n);
+            const float* h_in = h_prev;
+            std::vector<bool> keep;
+            if (L.skip == SkipPolicy::delta) {
+                L.run->h_propagated += delta_encode(h_prev, L.h_hat.data(), n, L.r.theta_h, L.dh.data());
+                L.run->h_total += n;
+                keep = nonzero_blocks(L.dh.data(), n, kSegmentSpan);
+                h_in = L.dh.data();
+            } else {
+                keep = h_block_mask(h_prev, n, pruning);
+                h_in = buf_h_.read_span(0, n);  // the PE reads h itself, after the pruning unit
+            }
+            const auto skipped = static_cast<std::uint64_t>(std::count(keep.begin(), keep.end(), false));
+            L.run->h_blocks_total += keep.size();
+            L.run->h_blocks_skipped += skipped;
+            if (!column && L.skip == SkipPolicy::h_block_threshold && skipped) {
+                // A row format reads all of U; the pruned blocks of h multiply as zeros.
+                std::copy_n(h_prev, n, L.h_in.begin());
+                for (std::size_t j = 0; j < keep.size(); ++j)
+                    if (!keep[j]) std::fill_n(&L.h_in[j * kSegmentSpan], std::min(kSegmentSpan, n - j * kSegmentSpan), 0.0f);
+                h_in = L.h_in.data();
+            }
             Burst u = make_burst(PortUser::u, false, {}, nullptr);
             std::uint64_t words = 0;
-            for (std::size_t j = 0; j < keep.size(); ++j) {
-                L.run->h_blocks_total++;
-                if (!keep[j]) {
-                    L.run->h_blocks_skipped++;
-                    continue;
-                }
-                const std::uint64_t addr = L.r.u_addr + 8 * L.u_col_offset[j];
+            for (std::size_t j = 0; j < L.u_seg_words.size(); ++j) {
+                if (column && !keep[j]) continue;
+                const std::uint64_t addr = L.r.u_addr + 8 * L.u_seg_offset[j];
                 if (!u.regions.empty() && u.regions.back().addr + 8 * u.regions.back().words == addr)
-                    u.regions.back().words += L.u_col_words[j];
+                    u.regions.back().words += L.u_seg_words[j];
                 else
-                    u.regions.push_back({addr, L.u_col_words[j]});
-                words += L.u_col_words[j];
+                    u.regions.push_back({addr, L.u_seg_words[j]});
+                words += L.u_seg_words[j];
             }
             L.u_stage.resize(words);
             u.data = L.u_stage.data();
@@ -413,9 +623,8 @@ void Accelerator::u_side() {
             u.on_first_slot = [&upe](Cycles first) { upe.start_at(first); };
             data->wait_done(post(L, std::move(u)));
 
-            const float* h_prev = buf_h_.read_span(0, n);
-            float* uh = buf_uh_.write_span(0, rows);
-            upe.multiply(L.r.u_addr, L.u_stage.data(), L.u_stage.size(), L.u_col_words, &keep, rows, n, &h_prev, &uh);
+            if (L.fixed) multiply_uh<double>(L, keep, h_in);
+            else multiply_uh<float>(L, keep, h_in);
             upe.add_work(words, 0);
             L.run->pe_busy[u_index] += words;
             upe.finish();
@@ -429,9 +638,20 @@ void Accelerator::u_side() {
 
             // The vector PE turns the pre-activations into c_t and h_t.
             const std::size_t wx_at = (k % 2) * L.batch * rows + (t - k * L.batch) * rows;
-            const Cycles v = vector_pe_->run(buf_wx_.read_span(wx_at, rows), buf_uh_.read_span(0, rows),
-                                              buf_bias_.read_span(0, rows), n, buf_c_.write_span(0, n),
-                                              buf_h_.write_span(0, n));
+            const float* wx = buf_wx_.read_span(wx_at, rows);
+            const float* uh = buf_uh_.read_span(0, rows);
+            if (L.fixed) {
+                gate_inputs<double>(L, &L.wx64[wx_at], L.uh64.data(), L.mx64, L.mh64);
+                wx = L.wx_gate.data(), uh = L.uh_gate.data();
+            } else if (L.skip == SkipPolicy::delta) {
+                gate_inputs<float>(L, wx, uh, L.mx32, L.mh32);
+                wx = L.wx_gate.data(), uh = L.uh_gate.data();
+            }
+            float* h = buf_h_.write_span(0, n);
+            const Cycles v = vector_pe_->run(wx, uh, buf_bias_.read_span(0, rows), n, buf_c_.write_span(0, n), h);
+            // The fixed-point datapath keeps h in 16 bits: the next step and the output see it so.
+            if (L.fixed)
+                for (std::size_t i = 0; i < n; ++i) h[i] = quantize_activation(h[i]);
             vector_pe_->plan_busy(clock_.now(), clock_.now() + v);
             L.run->vector_busy += v;
             clock_.wait_until(clock_.now() + v);
@@ -441,6 +661,10 @@ void Accelerator::u_side() {
             ++L.h_done;
             L.h_done_ev.notify();
             sc_core::wait(sc_core::SC_ZERO_TIME);
+            // Under the delta policy the W side fetches x before it can post W; the U side keeps
+            // the port's order (W side first) by letting it post what it may post now.
+            if (L.skip == SkipPolicy::delta)
+                wait_count(L.posted, std::min(L.batches, L.fused ? L.uh_done + 2 : L.h_done + 1), L.posted_ev);
 
             // h_t goes to memory as this step's output (and the next layer's input).
             std::vector<std::uint64_t>& st = L.store_stage[t];

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "buffer/onchip_buffer.hpp"
+#include "numeric/lstm_variant.hpp"
+#include "numeric/packed_matrix.hpp"
 #include "pe/spmv_pe.hpp"
 #include "pe/vector_pe.hpp"
 #include "rocc/rocc_if.hpp"
@@ -26,9 +28,12 @@ constexpr std::uint8_t kUTable = 3;     // rs1 = U word-count table, rs2 = N_grp
 constexpr std::uint8_t kVectors = 4;    // rs1 = x sequence, rs2 = h output (steps × n fp32)
 constexpr std::uint8_t kStart = 5;      // rs1 = U (eSELL), rs2 = flags; xd → rd = cycles
 constexpr std::uint8_t kStatus = 6;     // xd → rd = layers completed since reset
+constexpr std::uint8_t kDelta = 7;      // rs1 = Θx, rs2 = Θh (fp32 bits) for the delta policy
+constexpr std::uint8_t kWeightScale = 8;  // rs1, rs2 = fraction bits of W, U (fixed-point csc_ese)
 // kStart flags
 constexpr std::uint64_t kFlagSequential = 1;  // W·x_t then U·h_t step by step, no fusion
 constexpr std::uint64_t kFlagNoPruning = 2;   // use every block of h
+constexpr std::uint64_t kFlagDelta = 4;       // DeltaLSTM: multiply changes above Θx, Θh only
 }  // namespace rocc_cmd
 
 enum class Schedule { cell_fusion, sequential };
@@ -47,6 +52,8 @@ struct AcceleratorConfig {
     std::vector<PeConfig> pes;     // ≥ 1 spmv and exactly 1 spmspv
     VectorPeConfig vector_pe;
     AcceleratorBuffers buffers;
+    WeightFormat format = WeightFormat::esell;  // the format the PEs' decoders read
+    Datapath datapath = Datapath::fp32;
 };
 
 // What one started layer (one kStart) did, for the stats.
@@ -58,14 +65,18 @@ struct LayerRun {
     sim::Cycles start = 0, end = 0;
     sim::Cycles prolog = 0, main = 0, epilog = 0;  // sum to end − start
     std::uint64_t words[kPortUsers] = {};         // per PortUser
+    SkipPolicy skip = SkipPolicy::h_block_threshold;
     std::uint64_t h_blocks_total = 0, h_blocks_skipped = 0;
+    std::uint64_t x_total = 0, x_propagated = 0;  // delta: elements of x multiplied
+    std::uint64_t h_total = 0, h_propagated = 0;  // delta: elements of h_{t-1} multiplied
     std::vector<std::uint64_t> pe_busy;             // per PE, in config order
     std::uint64_t vector_busy = 0;
     sim::Cycles cycles() const { return end - start; }
 };
 
-// The E-LSTM co-processor: instruction controller, eSELL-decoding SpMV PEs, the vector PE and
-// the on-chip buffers. Commands arrive through `cmd`, memory is reached only through `data`.
+// The E-LSTM co-processor: instruction controller, SpMV PEs decoding the configured weight
+// format (eSELL by default), the vector PE and the on-chip buffers. Commands arrive through
+// `cmd`, memory is reached only through `data`.
 class Accelerator : public sc_core::sc_module {
 public:
     sc_core::sc_port<RoccAccelIf> cmd;
@@ -92,6 +103,7 @@ public:
 private:
     struct Registers;  // set by commands 0–5
     struct LayerState; // one started layer: its plan, staging and progress
+    struct WBatch;     // the part of W one batch fetches
 
     // The instruction controller: decodes commands, starts a layer, answers with its cycles.
     void run();
@@ -103,6 +115,14 @@ private:
 
     void start_layer();
     void read_w_structure(LayerState& L);
+    void encode_x_deltas(LayerState& L, std::size_t k, std::size_t steps);
+    void select_w_segments(LayerState& L, WBatch& wb);
+    template <typename T>
+    void multiply_wx(LayerState& L, std::size_t k, std::size_t steps);
+    template <typename T>
+    void multiply_uh(LayerState& L, const std::vector<bool>& keep, const float* h_in);
+    template <typename T>
+    void gate_inputs(LayerState& L, const T* wx, const T* uh, std::vector<T>& mx, std::vector<T>& mh);
     void load_layer_constants(LayerState& L);
     std::size_t batch_steps(const LayerState& L, std::size_t k) const;
     // Which SpMV PE takes which of a batch's steps.

@@ -7,16 +7,24 @@
 namespace elstm {
 
 std::vector<RoccCommand> layer_command_sequence(const LayerCommands& l) {
-    std::uint32_t th_bits;
-    std::memcpy(&th_bits, &l.threshold, sizeof th_bits);
-    return {
+    const auto bits = [](float v) {
+        std::uint32_t b;
+        std::memcpy(&b, &v, sizeof b);
+        return std::uint64_t{b};
+    };
+    std::vector<RoccCommand> cmds{
         {rocc_cmd::kShape, l.m, l.n, 0, false},
-        {rocc_cmd::kThreshold, th_bits, l.steps, 0, false},
+        {rocc_cmd::kThreshold, bits(l.threshold), l.steps, 0, false},
         {rocc_cmd::kWeights, l.w_addr, l.bias_addr, 0, false},
         {rocc_cmd::kUTable, l.table_addr, l.n_fuse, 0, false},
         {rocc_cmd::kVectors, l.x_addr, l.h_addr, 0, false},
-        {rocc_cmd::kStart, l.u_addr, l.flags, 10, true},
     };
+    if (l.delta) cmds.push_back({rocc_cmd::kDelta, bits(l.theta_x), bits(l.theta_h), 0, false});
+    if (l.weight_scale)
+        cmds.push_back({rocc_cmd::kWeightScale, static_cast<std::uint64_t>(l.w_frac),
+                        static_cast<std::uint64_t>(l.u_frac), 0, false});
+    cmds.push_back({rocc_cmd::kStart, l.u_addr, l.flags, 10, true});
+    return cmds;
 }
 
 RoccDriver::RoccDriver(sc_core::sc_module_name name, std::vector<LayerCommands> program,

@@ -20,10 +20,15 @@ struct LayerCommands {
     std::uint64_t table_addr = 0, n_fuse = 1;
     std::uint64_t x_addr = 0, h_addr = 0;
     std::uint64_t u_addr = 0, flags = 0;
+    bool delta = false;                      // send Θx, Θh (command 7)
+    float theta_x = 0.0f, theta_h = 0.0f;
+    bool weight_scale = false;               // send the fixed-point scales (command 8)
+    std::int64_t w_frac = 0, u_frac = 0;
 };
 
-// The six RoCC commands (§4) for one layer, in the reference host program's order;
-// the last one has xd = 1 and returns the layer's cycles.
+// The six RoCC commands (§4) for one layer, in the reference host program's order (commands 7
+// and 8 before the start when the layer asks for them); the last one has xd = 1 and returns
+// the layer's cycles.
 std::vector<RoccCommand> layer_command_sequence(const LayerCommands& layer);
 
 // A test-bench host: issues the command sequences of every layer and sequence in order and

@@ -2,7 +2,8 @@
 
 #include <algorithm>
 
-#include "numeric/esell_spmv.hpp"
+#include "numeric/error.hpp"
+#include "numeric/hex.hpp"
 
 namespace elstm {
 
@@ -20,91 +21,114 @@ std::uint32_t SpmvPe::value_word_cycles(std::size_t steps) const {
     return static_cast<std::uint32_t>(per_step * std::max<std::size_t>(steps, 1));
 }
 
-std::vector<PaceRun> SpmvPe::stream_pace(const std::vector<std::uint32_t>& block_value_words,
-                                         std::size_t steps) const {
+std::vector<PaceRun> SpmvPe::stream_pace(const std::vector<std::uint8_t>& slots, std::size_t steps) const {
     const std::uint32_t value_cycles = value_word_cycles(steps);
     std::vector<PaceRun> pace;
-    pace.reserve(2 * block_value_words.size());
-    for (std::uint32_t v : block_value_words) {
-        // The decoder takes a head word in one cycle; it sets up the chunk, no MACs.
-        pace.push_back({1, 1});
-        if (v) pace.push_back({v, value_cycles});
+    for (std::uint8_t s : slots) {
+        // A word without weights (head, indices) sets up the decoder in one cycle, no MACs.
+        const std::uint32_t cycles = s ? value_cycles : 1;
+        if (!pace.empty() && pace.back().cycles == cycles)
+            ++pace.back().words;
+        else
+            pace.push_back({1, cycles});
     }
     return pace;
 }
 
-// Every decoded value lands at its row and column in the slab; padding (zero values, columns
-// past the matrix) adds nothing.
-void DecodeCache::decode(Entry& e, const std::uint64_t* words, std::size_t count, std::size_t block_col) {
-    const std::size_t rows = e.rows;
-    const esell::DecodedColumn column = esell::decode_block_column(words, count, block_col, rows, e.cols);
-    e.slab.assign(esell::kBlockColWidth * rows, 0.0f);
-    for (const esell::DecodedBlock& block : column.blocks) {
-        for (const esell::DecodedChunk& chunk : block.chunk) {
-            for (std::size_t j = 0; j < esell::kChunkHeight; ++j) {
-                const std::size_t row = block.block_row * esell::kBlockHeight + chunk.row(j);
-                for (unsigned t = 0; t < esell::kBlockColWidth; ++t) {
-                    const float v = chunk.value[t][j];
-                    const int c = esell::decode_column(t, chunk.code(j));
-                    if (v != 0.0f && c >= 0 && row < rows) e.slab[static_cast<std::size_t>(c) * rows + row] = v;
-                }
+DecodeCache::Entry& DecodeCache::lookup(const MatrixRef& m, const std::uint64_t* words, std::size_t count,
+                                        std::size_t seg) {
+    std::vector<Entry>& segments = matrices_[m.addr];
+    if (segments.size() <= seg) segments.resize(seg + 1);
+    Entry& e = segments[seg];
+    if (e.rows != m.rows || e.cols != m.cols || e.format != m.format || e.words.size() != count ||
+        !std::equal(words, words + count, e.words.begin())) {
+        e.decoded = decode_segment(m.format, m.options, words, count, seg, m.rows, m.cols);
+        e.rows = m.rows;
+        e.cols = m.cols;
+        e.format = m.format;
+        e.words.assign(words, words + count);
+    }
+    return e;
+}
+
+template <typename T>
+std::uint64_t DecodeCache::accumulate(const MatrixRef& m, const std::uint64_t* words, std::size_t count,
+                                      std::size_t seg, const float* const* xs, T* const* ys, std::size_t nvec) {
+    const Entry& e = lookup(m, words, count, seg);
+    const std::vector<float>& slab = e.decoded.slab;
+    if (is_column_format(m.format)) {
+        for (std::size_t c = 0; c < kSegmentSpan; ++c) {
+            const std::size_t col = kSegmentSpan * seg + c;
+            if (col >= m.cols) break;
+            const float* w = &slab[c * m.rows];
+            for (std::size_t v = 0; v < nvec; ++v) {
+                const T x = static_cast<T>(xs[v][col]);
+                T* y = ys[v];
+                for (std::size_t r = 0; r < m.rows; ++r) y[r] += static_cast<T>(w[r]) * x;
+            }
+        }
+    } else {
+        for (std::size_t local = 0; local < kSegmentSpan; ++local) {
+            const std::size_t row = kSegmentSpan * seg + local;
+            if (row >= m.rows) break;
+            const float* w = &slab[local * m.cols];
+            for (std::size_t v = 0; v < nvec; ++v) {
+                const float* x = xs[v];
+                T sum = ys[v][row];
+                for (std::size_t c = 0; c < m.cols; ++c)
+                    if (w[c] != 0.0f) sum += static_cast<T>(w[c]) * static_cast<T>(x[c]);
+                ys[v][row] = sum;
             }
         }
     }
-    e.nonzeros = column.nonzeros;
-    e.words.assign(words, words + count);
+    return e.decoded.nonzeros;
 }
 
-std::uint64_t DecodeCache::accumulate(std::uint64_t matrix, const std::uint64_t* words, std::size_t count,
-                                      std::size_t block_col,
-                                      std::size_t rows, std::size_t cols, const float* const* xs,
-                                      float* const* ys, std::size_t nvec) {
-    std::vector<Entry>& columns = matrices_[matrix];
-    if (columns.size() <= block_col) columns.resize(block_col + 1);
-    Entry& e = columns[block_col];
-    if (e.rows != rows || e.cols != cols || e.words.size() != count ||
-        !std::equal(words, words + count, e.words.begin())) {
-        e.rows = rows;
-        e.cols = cols;
-        decode(e, words, count, block_col);
-    }
-    for (std::size_t c = 0; c < esell::kBlockColWidth; ++c) {
-        const std::size_t col = esell::kBlockColWidth * block_col + c;
-        if (col >= cols) break;
-        const float* w = &e.slab[c * rows];
-        for (std::size_t v = 0; v < nvec; ++v) {
-            const float x = xs[v][col];
-            float* y = ys[v];
-            for (std::size_t r = 0; r < rows; ++r) y[r] += w[r] * x;
-        }
-    }
-    return e.nonzeros;
-}
-
-std::uint64_t walk_esell(const char* who, DecodeCache& cache, std::uint64_t matrix, const std::uint64_t* words,
-                         std::size_t count,
-                         const std::vector<std::uint32_t>& block_col_words, const std::vector<bool>* keep,
-                         std::size_t rows, std::size_t cols, const float* const* xs, float* const* ys,
-                         std::size_t nvec) {
-    for (std::size_t v = 0; v < nvec; ++v) std::fill(ys[v], ys[v] + rows, 0.0f);
+template <typename T>
+std::uint64_t walk_matrix(const char* who, DecodeCache& cache, const MatrixRef& m, const std::uint64_t* words,
+                          std::size_t count, const std::vector<std::uint32_t>& segment_words,
+                          const std::vector<bool>* keep, const float* const* xs, T* const* ys, std::size_t nvec) {
+    for (std::size_t v = 0; v < nvec; ++v) std::fill(ys[v], ys[v] + m.rows, T{0});
     std::uint64_t macs = 0;
     std::size_t at = 0;
-    for (std::size_t j = 0; j < block_col_words.size(); ++j) {
+    for (std::size_t j = 0; j < segment_words.size(); ++j) {
         if (keep && !(*keep)[j]) continue;
-        const std::size_t n = block_col_words[j];
-        if (at + n > count) SC_REPORT_ERROR(who, "eSELL stream shorter than its word-count table");
-        macs += cache.accumulate(matrix, words + at, n, j, rows, cols, xs, ys, nvec);
+        const std::size_t n = segment_words[j];
+        if (at + n > count)
+            SC_REPORT_ERROR(who, (std::string(weight_format_name(m.format)) + " stream at " + hex(m.addr) +
+                                  " shorter than its word-count table")
+                                     .c_str());
+        try {
+            macs += cache.accumulate(m, words + at, n, j, xs, ys, nvec);
+        } catch (const Error& e) {
+            SC_REPORT_ERROR(who, (std::string(weight_format_name(m.format)) + " matrix at " + hex(m.addr) + ": " +
+                                  e.what())
+                                     .c_str());
+        }
         at += n;
     }
     return macs;
 }
 
-void SpmvPe::multiply(std::uint64_t matrix, const std::uint64_t* words, std::size_t count,
-                      const std::vector<std::uint32_t>& block_col_words, const std::vector<bool>* keep,
-                      std::size_t rows, std::size_t cols, const float* const* xs, float* const* ys,
-                      std::size_t nvec) {
-    macs_ += nvec * walk_esell(name(), cache_, matrix, words, count, block_col_words, keep, rows, cols, xs, ys, nvec);
+template <typename T>
+void SpmvPe::multiply(const MatrixRef& m, const std::uint64_t* words, std::size_t count,
+                      const std::vector<std::uint32_t>& segment_words, const std::vector<bool>* keep,
+                      const float* const* xs, T* const* ys, std::size_t nvec) {
+    macs_ += nvec * walk_matrix(name(), cache_, m, words, count, segment_words, keep, xs, ys, nvec);
 }
+
+template std::uint64_t walk_matrix<float>(const char*, DecodeCache&, const MatrixRef&, const std::uint64_t*,
+                                          std::size_t, const std::vector<std::uint32_t>&, const std::vector<bool>*,
+                                          const float* const*, float* const*, std::size_t);
+template std::uint64_t walk_matrix<double>(const char*, DecodeCache&, const MatrixRef&, const std::uint64_t*,
+                                           std::size_t, const std::vector<std::uint32_t>&, const std::vector<bool>*,
+                                           const float* const*, double* const*, std::size_t);
+template void SpmvPe::multiply<float>(const MatrixRef&, const std::uint64_t*, std::size_t,
+                                      const std::vector<std::uint32_t>&, const std::vector<bool>*, const float* const*,
+                                      float* const*, std::size_t);
+template void SpmvPe::multiply<double>(const MatrixRef&, const std::uint64_t*, std::size_t,
+                                       const std::vector<std::uint32_t>&, const std::vector<bool>*, const float* const*,
+                                       double* const*, std::size_t);
 
 void SpmvPe::assign(int t, PeState working) {
     tasks_.push_back({t, working});

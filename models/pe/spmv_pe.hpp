@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "numeric/esell_spmv.hpp"
+#include "numeric/packed_matrix.hpp"
 #include "rocc/rocc_if.hpp"
 #include "sim/clock.hpp"
 #include "sim/timed_signal.hpp"
@@ -29,44 +29,55 @@ struct PeConfig {
 // How many of the PEs have `role`.
 std::size_t count_role(const std::vector<PeConfig>& pes, PeRole role);
 
-// The simulator's decode cache for one PE. The words that arrive for a block column are
-// decoded from eSELL (with every check) into a dense rows × 4 slab the first time; while the
-// words that arrive later are the same (compared word for word, as when a layer streams the
-// same W or U again), the slab is reused. Each row then adds its terms in ascending column
-// order from the slab, as decoding anew would: the results are the same bit for bit.
+// Which packed matrix a PE walks: its format, where it lives (the decode cache's key: each
+// layer's W and U keep their own entries) and its logical shape.
+struct MatrixRef {
+    WeightFormat format = WeightFormat::esell;
+    PackOptions options;
+    std::uint64_t addr = 0;
+    std::size_t rows = 0, cols = 0;
+};
+
+// The simulator's decode cache for one PE. The words that arrive for a segment are decoded
+// (with every check) into a dense slab the first time; while the words that arrive later are
+// the same (compared word for word, as when a layer streams the same W or U again), the slab
+// is reused. Each row then adds its terms in ascending column order from the slab, as
+// decoding anew would: the results are the same bit for bit.
 class DecodeCache {
 public:
-    // ys[v] += block column · xs[v] of the matrix stored at `matrix`; returns the MACs of one vector.
-    std::uint64_t accumulate(std::uint64_t matrix, const std::uint64_t* words, std::size_t count, std::size_t block_col,
-                             std::size_t rows, std::size_t cols, const float* const* xs, float* const* ys,
-                             std::size_t nvec);
+    // ys[v] += segment `seg` · xs[v]; returns the MACs of one vector (the segment's non-zeros).
+    // T is the accumulator: float (fp32 datapath) or double (exact fixed-point sums).
+    template <typename T>
+    std::uint64_t accumulate(const MatrixRef& m, const std::uint64_t* words, std::size_t count, std::size_t seg,
+                             const float* const* xs, T* const* ys, std::size_t nvec);
 
 private:
     struct Entry {
         std::size_t rows = 0, cols = 0;
+        WeightFormat format = WeightFormat::esell;
         std::vector<std::uint64_t> words;
-        std::vector<float> slab;  // column c of the block column at [c * rows, (c + 1) * rows)
-        std::uint64_t nonzeros = 0;
+        DecodedSegment decoded;
     };
-    void decode(Entry& e, const std::uint64_t* words, std::size_t count, std::size_t block_col);
-    std::map<std::uint64_t, std::vector<Entry>> matrices_;  // by address: layers keep their own
+    Entry& lookup(const MatrixRef& m, const std::uint64_t* words, std::size_t count, std::size_t seg);
+    std::map<std::uint64_t, std::vector<Entry>> matrices_;  // by address
 };
 
-// ys[v] = M·xs[v] for nvec vectors from one walk of the packed eSELL words of a rows × cols
-// matrix. With `keep`, only the kept block columns are present in `words`, in order (SpMSpV).
-// Returns the MACs of one vector. SC_REPORT_ERROR (as `who`) if the words end early.
-std::uint64_t walk_esell(const char* who, DecodeCache& cache, std::uint64_t matrix, const std::uint64_t* words,
-                         std::size_t count,
-                         const std::vector<std::uint32_t>& block_col_words, const std::vector<bool>* keep,
-                         std::size_t rows, std::size_t cols, const float* const* xs, float* const* ys,
-                         std::size_t nvec);
+// ys[v] = M·xs[v] for nvec vectors from one walk of the packed words of matrix m, whose
+// segments have `segment_words` words. With `keep` (column formats only), only the kept
+// segments are present in `words`, in order (SpMSpV). Returns the MACs of one vector.
+// SC_REPORT_ERROR (as `who`) if the words end early or a segment is malformed.
+template <typename T>
+std::uint64_t walk_matrix(const char* who, DecodeCache& cache, const MatrixRef& m, const std::uint64_t* words,
+                          std::size_t count, const std::vector<std::uint32_t>& segment_words,
+                          const std::vector<bool>* keep, const float* const* xs, T* const* ys, std::size_t nvec);
 
 // Traced PE states.
 enum class PeState : std::uint8_t { idle = 0, stall = 1, wx = 2, uh = 3 };
 
-// A sparse matrix-vector PE with the eSELL decoder inside. Its arithmetic walks the packed
-// words it receives; its timing is its pace on the port: a head word takes one cycle, a value
-// word ceil(4 / macc_per_cycle) cycles for each step it is applied to.
+// A sparse matrix-vector PE with the weight-format decoder inside. Its arithmetic walks the
+// packed words it receives; its timing is its pace on the port: a word that only steers the
+// decoder (a head or index word) takes one cycle, a value word ceil(4 / macc_per_cycle)
+// cycles for each step it is applied to.
 class SpmvPe : public sc_core::sc_module {
 public:
     SpmvPe(sc_core::sc_module_name name, const PeConfig& config, const sim::Clock& clock);
@@ -75,16 +86,14 @@ public:
 
     // Cycles this PE holds one value word when applying it to `steps` steps.
     std::uint32_t value_word_cycles(std::size_t steps) const;
-    // Pace of an eSELL stream: per block, its head word then its value words.
-    // `block_value_words` lists each block's value-word count in stream order.
-    std::vector<PaceRun> stream_pace(const std::vector<std::uint32_t>& block_value_words,
-                                     std::size_t steps) const;
+    // Pace of a stream whose words carry `slots[i]` weights each (segment_word_slots).
+    std::vector<PaceRun> stream_pace(const std::vector<std::uint8_t>& slots, std::size_t steps) const;
 
-    // walk_esell for this PE's fused steps, counting its MACs.
-    void multiply(std::uint64_t matrix, const std::uint64_t* words, std::size_t count,
-                  const std::vector<std::uint32_t>& block_col_words, const std::vector<bool>* keep,
-                  std::size_t rows, std::size_t cols, const float* const* xs, float* const* ys,
-                  std::size_t nvec = 1);
+    // walk_matrix for this PE's fused steps, counting its MACs.
+    template <typename T>
+    void multiply(const MatrixRef& m, const std::uint64_t* words, std::size_t count,
+                  const std::vector<std::uint32_t>& segment_words, const std::vector<bool>* keep,
+                  const float* const* xs, T* const* ys, std::size_t nvec = 1);
 
     // Trace of the PE's tasks, in the order they are given. A task is assigned (the fused
     // SpMV PEs get batch k+1 while still on batch k); it shows once the one before it is

@@ -166,8 +166,8 @@ TEST(FirmwareElf, HostProgramIssuesTheRoccCommands) {
         EXPECT_EQ(rd == 0, funct3 == 3) << "funct7 " << funct7;
     }
     const std::set<unsigned> xs = {3}, xd = {7};
-    ASSERT_EQ(funct3_of.size(), 6u);
-    for (unsigned f = 0; f < 5; ++f) EXPECT_EQ(funct3_of[f], xs) << "funct7 " << f;
+    ASSERT_EQ(funct3_of.size(), 8u);  // commands 0-5, and 7 and 8 (delta thresholds, weight scales)
+    for (unsigned f : {0u, 1u, 2u, 3u, 4u, 7u, 8u}) EXPECT_EQ(funct3_of[f], xs) << "funct7 " << f;
     EXPECT_EQ(funct3_of[5], xd);
 }
 

@@ -135,7 +135,10 @@ TEST_F(ConfigTest, DefaultsApply) {
     EXPECT_EQ(c.accel.buffers.table.entry_bits, 16u);
     EXPECT_EQ(c.schedule.kind, Schedule::cell_fusion);
     EXPECT_EQ(c.schedule.n_fuse, std::vector<unsigned>{3});
-    EXPECT_TRUE(c.schedule.pruning);
+    EXPECT_EQ(c.schedule.skip, SkipPolicy::h_block_threshold);
+    EXPECT_EQ(c.accel.format, WeightFormat::esell);
+    EXPECT_EQ(c.accel.datapath, Datapath::fp32);
+    EXPECT_EQ(c.workload.spec.layers[0].pruning, PruningKind::unstructured);
     EXPECT_EQ(c.workload.spec.steps, 28u);  // mnist's own
     EXPECT_EQ(c.workload.spec.sequences, 1u);
     EXPECT_FALSE(c.workload.spec.layers[0].target_h_sparsity.has_value());
@@ -178,7 +181,7 @@ TEST_F(ConfigTest, ValuesAreRead) {
     EXPECT_FALSE(c.auto_capacity.wx);
     EXPECT_TRUE(c.auto_capacity.uh);
     EXPECT_EQ(c.schedule.kind, Schedule::sequential);
-    EXPECT_FALSE(c.schedule.pruning);
+    EXPECT_EQ(c.schedule.skip, SkipPolicy::none);
     EXPECT_EQ(c.workload.spec.layers[1].gain, 2.5);
     EXPECT_EQ(c.workload.spec.layers[0].target_h_sparsity, 0.3);
     EXPECT_EQ(c.workload.spec.layers[1].target_h_sparsity, 0.6);
@@ -337,7 +340,7 @@ TEST_F(ConfigTest, EmptyFileLacksAWorkload) {
 TEST_F(ConfigTest, SetUnknownKey) {
     const std::string path = write(kMinimal);
     expect_error(error_of(path, {"accel.foo=3"}), "--set accel.foo=3: unknown key 'accel.foo' (--set)",
-                 "valid keys of accel: n_pe, pes, vector_pe, buffers");
+                 "valid keys of accel: n_pe, format, datapath, pes, vector_pe, buffers");
     expect_error(error_of(path, {"schedule.n_fuse.x=3"}), "--set schedule.n_fuse.x=3: unknown key", "(--set)");
 }
 
@@ -446,6 +449,61 @@ TEST_F(ConfigTest, DramChecks) {
     expect_error(error_of(write("dram: {base: 0x1004}\n" + kMinimal)), "", "dram.base: 0x1004 is not a multiple of 8");
     expect_error(error_of(write("dram: {size: 17GiB}\n" + kMinimal, "b.yaml")), "", "dram.size: 17GiB is out of range");
     expect_error(error_of(write("dram: {size: 512MB}\n" + kMinimal, "c.yaml")), "", "dram.size: expected a size");
+}
+
+// ---- The variants (format, datapath, skip policy, pruning kind)
+
+TEST_F(ConfigTest, VariantKeysAreRead) {
+    const PlatformConfig c = load_platform_config(
+        write("accel: {format: csc_ese, datapath: fixed}\n"
+              "schedule: {skip: delta, delta: {theta_x: 0.25, theta_h: 0.125}}\n"
+              "workload: {benchmark: mnist, pruning: load_balanced}\n"),
+        {});
+    EXPECT_EQ(c.accel.format, WeightFormat::csc_ese);
+    EXPECT_EQ(c.accel.datapath, Datapath::fixed);
+    EXPECT_EQ(c.schedule.skip, SkipPolicy::delta);
+    EXPECT_EQ(c.schedule.theta_x, 0.25f);
+    EXPECT_EQ(c.schedule.theta_h, 0.125f);
+    for (const LayerSpec& l : c.workload.spec.layers) EXPECT_EQ(l.pruning, PruningKind::load_balanced);
+    const PlatformConfig layers = load_platform_config(
+        write("workload:\n  steps: 2\n  layers:\n    - {input: 8, hidden: 8, pruning: bank_balanced}\n"
+              "    - {input: 8, hidden: 4}\n",
+              "b.yaml"),
+        {"accel.format=cbs_bbs"});
+    EXPECT_EQ(layers.accel.format, WeightFormat::cbs_bbs);
+    EXPECT_EQ(layers.workload.spec.layers[0].pruning, PruningKind::bank_balanced);
+    EXPECT_EQ(layers.workload.spec.layers[1].pruning, PruningKind::unstructured);
+}
+
+TEST_F(ConfigTest, VariantErrorsAndPrecedence) {
+    expect_error(error_of(write("accel: {format: coo}\n" + kMinimal)), "", "accel.format: 'coo' is not one of");
+    expect_error(error_of(write("accel: {datapath: int8}\n" + kMinimal, "b.yaml")), "",
+                 "accel.datapath: 'int8' is not one of");
+    // schedule.skip decides over the older schedule.pruning.
+    const std::string both = write("schedule: {pruning: false, skip: delta}\n" + kMinimal, "c.yaml");
+    EXPECT_EQ(load_platform_config(both, {}).schedule.skip, SkipPolicy::delta);
+    EXPECT_EQ(load_platform_config(both, {"schedule.skip=h_block_threshold"}).schedule.skip,
+              SkipPolicy::h_block_threshold);
+    EXPECT_EQ(load_platform_config(write("schedule: {pruning: false}\n" + kMinimal, "c2.yaml"), {}).schedule.skip,
+              SkipPolicy::none);
+    const std::string theta = write("schedule: {delta: {theta_x: 0.1}}\n" + kMinimal, "d.yaml");
+    expect_error(error_of(theta), theta + ":1:19: schedule.delta: applies to schedule.skip: delta only", "");
+    expect_error(error_of(write("schedule: {skip: delta, delta: {theta_h: -1}}\n" + kMinimal, "e.yaml")), "",
+                 "schedule.delta.theta_h: -1 is out of range");
+    expect_error(error_of(write("workload: {benchmark: ptb, pruning: random}\n", "f.yaml")), "",
+                 "workload.pruning: 'random' is not one of");
+    const std::string cpu = write("accel: {format: csr}\nhost: {firmware: lstm_cpu}\n" + kMinimal, "g.yaml");
+    expect_error(error_of(cpu), cpu + ":2:18: host.firmware: lstm_cpu runs only the E-LSTM variant", "accel.format esell");
+}
+
+TEST(ShippedConfigs, VariantsLoad) {
+    std::size_t loaded = 0;
+    for (const auto& entry : fs::directory_iterator(kShipped + "variants")) {
+        const PlatformConfig c = load_platform_config(entry.path().string(), {});
+        EXPECT_EQ(c.workload.spec.layers.size(), 2u) << entry.path();
+        ++loaded;
+    }
+    EXPECT_EQ(loaded, 15u);
 }
 
 }  // namespace

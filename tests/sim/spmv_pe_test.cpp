@@ -26,12 +26,14 @@ TEST(SpmvPe, ValueWordCyclesFollowMacsPerCycle) {
     EXPECT_EQ(three.value_word_cycles(2), 4u);  // ceil(4/3) = 2 cycles per step
 }
 
+// Three eSELL blocks with 3, 0 and 5 value words: heads take one cycle, value words one per
+// fused step; runs of the same pace merge.
 TEST(SpmvPe, StreamPaceIsHeadThenValues) {
     sim::Clock clock;
     SpmvPe pe("pe", {"pe", PeRole::spmv, 4}, clock);
-    const std::vector<PaceRun> pace = pe.stream_pace({3, 0, 5}, 2);
-    ASSERT_EQ(pace.size(), 5u);
-    const std::vector<std::pair<std::uint64_t, std::uint32_t>> want{{1, 1}, {3, 2}, {1, 1}, {1, 1}, {5, 2}};
+    const std::vector<PaceRun> pace = pe.stream_pace({0, 4, 4, 4, 0, 0, 4, 4, 4, 4, 4}, 2);
+    ASSERT_EQ(pace.size(), 4u);
+    const std::vector<std::pair<std::uint64_t, std::uint32_t>> want{{1, 1}, {3, 2}, {2, 1}, {5, 2}};
     for (std::size_t i = 0; i < want.size(); ++i) {
         EXPECT_EQ(pace[i].words, want[i].first) << i;
         EXPECT_EQ(pace[i].cycles, want[i].second) << i;
@@ -79,7 +81,7 @@ TEST(SpmvPe, HandWorkedBlockThroughThePort) {
         b.user = PortUser::w;
         b.regions = {{kBase, 6}};
         b.data = words.data();
-        b.pace = pe.stream_pace({5}, 3);
+        b.pace = pe.stream_pace({0, 4, 4, 4, 4, 4}, 3);
         timing = rocc.wait_done(rocc.post(b));
         const float* xs[3] = {x[0], x[1], x[2]};
         float* ys[3];
@@ -87,7 +89,8 @@ TEST(SpmvPe, HandWorkedBlockThroughThePort) {
             y[s].assign(8, 0.0f);
             ys[s] = y[s].data();
         }
-        pe.multiply(kBase, words.data(), words.size(), {6}, nullptr, 8, 4, xs, ys, 3);
+        pe.multiply(MatrixRef{WeightFormat::esell, {}, kBase, 8, 4}, words.data(), words.size(), {6}, nullptr, xs, ys,
+                    3);
     });
     sc_core::sc_start();
     EXPECT_EQ(timing.first_slot, 1u);
@@ -125,7 +128,8 @@ TEST(DecodeCache, ReusesOnlyIdenticalWords) {
                        const std::vector<std::uint32_t>& cols) {
         std::vector<float> y(10);
         float* ys[1] = {y.data()};
-        walk_esell("test", cache, addr, e.words.data(), e.words.size(), cols, nullptr, 10, 6, xs, ys, 1);
+        walk_matrix("test", cache, MatrixRef{WeightFormat::esell, {}, addr, 10, 6}, e.words.data(), e.words.size(),
+                    cols, nullptr, xs, ys, 1);
         return y;
     };
     std::vector<float> want_a(10), want_b(10);

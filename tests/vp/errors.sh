@@ -106,6 +106,19 @@ expect_error dram_size 2 '.*dram\.size: ' --config "$quick" --vcd "" --set dram.
 expect_error dram_slower 2 '--set dram\.bytes_per_cycle=4: .*slower than the port' --config "$quick" --vcd "" \
     --set dram.bytes_per_cycle=4
 expect_error clock_ps 2 '--set clock_mhz=3: .*whole number of picoseconds' --config "$quick" --vcd "" --set clock_mhz=3
+# Variants: an unknown format, the CPU-only firmware with a variant it cannot compute, a matrix
+# wider than CSR's 16-bit column index.
+expect_error format 2 "--set accel\.format=coo: 'coo' is not one of esell, csc_ese, cbs_bbs, csr" --config "$quick" \
+    --vcd "" --set accel.format=coo
+expect_error cpu_variant 2 '--set host\.firmware=lstm_cpu: lstm_cpu runs only the E-LSTM variant' --config "$quick" \
+    --vcd "" --set accel.datapath=fixed --set host.firmware=lstm_cpu
+cat >wide.yaml <<'EOF'
+accel: {format: csr}
+workload: {layers: [{input: 70000, hidden: 1, w_sparsity: 0.5}], steps: 2}
+trace: {vcd: ""}
+EOF
+expect_error csr_wide 2 'wide\.yaml: accel\.format: layer 1 as csr: csr: 70000 columns, more than the 16-bit column index addresses \(65536\)' \
+    --config wide.yaml
 # npy layers: a missing file, malformed files (not .npy, a dtype other than f4/f2, Fortran
 # order, data cut short), a wrong shape.
 python3 - <<'EOF'

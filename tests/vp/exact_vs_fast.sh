@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # elstm-vp end to end: the default fast port timing (bursts planned in bulk) gives exactly the
 # cycle counts of --timing exact (every word arbitrated in its own cycle): per run cycles, prolog,
-# main, epilog and port words, over small workloads x both schedules x DRAM latency 0 and 30.
+# main, epilog and port words, over small workloads (every weight format and skip policy) x both
+# schedules x DRAM latency 0 and 30.
 # Then the rest of what the two modes must share: the simulation's end cycle and every VCD signal
 # but dram.busy (exact mode makes one DRAM access per word, so only that trace may differ).
 set -euo pipefail
@@ -93,6 +94,14 @@ workload fuse1 fuse1.yaml
 workload pes pes.yaml
 workload dense dense.yaml --set dram.bytes_per_cycle=16
 workload three three.yaml --set schedule.pruning=false
+# The other weight formats, the fixed-point datapath and the delta policy (whose W side waits for
+# x before it fetches W, and fetches only the segments some Δx needs).
+workload csc odd.yaml --set accel.format=csc_ese
+workload fixed pe5.yaml --set accel.format=csc_ese --set accel.datapath=fixed
+workload bbs pes.yaml --set accel.format=cbs_bbs
+workload csr three.yaml --set accel.format=csr
+workload delta fuse1.yaml --set accel.format=csc_ese --set schedule.skip=delta --set "schedule.delta={theta_x: 0.4, theta_h: 0.05}"
+workload delta_esell pe5.yaml --set schedule.skip=delta --set "schedule.delta={theta_x: 0.6, theta_h: 0.02}"
 # The bare RoCC driver as host ends the simulation with the accelerator's last store (the RISC-V
 # core's firmware runs on after it, which would hide a difference at the end).
 workload driver "$configs/quick.yaml" --set host.kind=driver

@@ -22,7 +22,8 @@ must_pass q --config "$quick" --vcd "" -q
 # The table: one row per run with its cycles, prolog, main, epilog as in the stats JSON.
 out=quiet.out
 # (The firmware may print before the summary.)
-grep -qxF "elstm-vp: $quick (fast timing)" $out || problem "no line 'elstm-vp: $quick (fast timing)':
+grep -qxF "elstm-vp: $quick (fast timing; esell, fp32, skip h_block_threshold)" $out ||
+    problem "no line 'elstm-vp: $quick (fast timing; esell, fp32, skip h_block_threshold)':
 $(cat $out)"
 grep -Eq '^ +run +layer +seq +schedule +n_fuse +cycles +prolog +main +epilog' $out \
     || problem "no table header (run layer seq schedule n_fuse cycles prolog main epilog):
@@ -73,7 +74,8 @@ $(diff <(grep -v wall progress.out) <(grep -v wall quiet.out))"
 
 # Exact timing and the sequential schedule show in the summary.
 must_pass exact --config "$quick" --vcd "" --timing exact --quiet
-grep -qxF "elstm-vp: $quick (exact timing)" exact.out || problem "--timing exact: no line 'elstm-vp: $quick (exact timing)'"
+grep -qxF "elstm-vp: $quick (exact timing; esell, fp32, skip h_block_threshold)" exact.out ||
+    problem "--timing exact: no line 'elstm-vp: $quick (exact timing; ...)'"
 must_pass seq --config "$quick" --vcd "" --set schedule.kind=sequential --quiet
 [ "$(grep -Ec '^ +[0-9]+ +[0-9]+ +[0-9]+ +sequential ' seq.out)" = 4 ] || problem "sequential: the table does not show 4 sequential runs:
 $(cat seq.out)"

@@ -1,6 +1,6 @@
 // elstm-esell: storage and buffer-area comparison of eSELL against CSR, CSC, COO, ESE's
-// interleaved CSC and BBS's CBS for one weight matrix (a benchmark layer or a .npy file),
-// optionally dumping the packed eSELL words.
+// interleaved CSC and BBS's CBS for one weight matrix (a benchmark layer or a .npy file), the
+// words each streaming format moves through the RoCC port, and a dump of the packed words.
 #include <boost/program_options.hpp>
 
 #include <algorithm>
@@ -17,7 +17,9 @@
 #include "numeric/error.hpp"
 #include "numeric/esell.hpp"
 #include "numeric/formats.hpp"
+#include "numeric/lstm_variant.hpp"
 #include "numeric/npy.hpp"
+#include "numeric/packed_matrix.hpp"
 #include "numeric/workload.hpp"
 
 namespace po = boost::program_options;
@@ -41,8 +43,13 @@ po::options_description option_list() {
         ("matrix", po::value<std::string>()->default_value("W"), "benchmark matrix: W (4n x m) or U (4n x n)")
         ("seed", po::value<std::uint64_t>()->default_value(1), "seed of the generated weights")
         ("gain", po::value<double>(), "weight gain (default: the benchmark's)")
+        ("pruning", po::value<std::string>()->default_value("unstructured"),
+         "benchmark zeros: unstructured | load_balanced | bank_balanced")
         ("npy", po::value<std::string>(), "a 2-D float32/float16 .npy matrix instead of a benchmark")
-        ("esell-dump", po::value<std::string>(), "write the packed eSELL words (hex, one 64-bit word per line) to FILE");
+        ("dump", po::value<std::string>(), "write the packed words of --format (hex, one 64-bit word per line) to FILE")
+        ("format", po::value<std::string>()->default_value("esell"), "format of --dump: esell | csc_ese | cbs_bbs | csr")
+        ("fixed", "--dump: weights quantized to 12-bit fixed point (csc_ese packs ESE's 16-bit entries)")
+        ("esell-dump", po::value<std::string>(), "the same as --dump FILE --format esell");
     return d;
 }
 
@@ -73,15 +80,20 @@ Matrix benchmark_matrix(const po::variables_map& vm) {
     const double gain = vm.count("gain") ? vm["gain"].as<double>() : ls.gain;
     if (!(gain > 0.0) || !std::isfinite(gain)) throw Error("--gain must be a positive number");
 
+    LayerSpec pruned = ls;
+    const std::string pruning = vm["pruning"].as<std::string>();
+    if (!parse_pruning_kind(pruning, pruned.pruning))
+        throw Error("--pruning '" + pruning + "' is none of unstructured, load_balanced, bank_balanced");
     const std::uint64_t seed = vm["seed"].as<std::uint64_t>();
-    LstmLayerWeights w = generate_layer(ls, gain, seed);
+    LstmLayerWeights w = generate_layer(pruned, gain, seed);
     std::ostringstream label;
-    label << name << " layer " << layer << ' ' << which << " (seed " << seed << ", gain " << gain << ')';
+    label << name << " layer " << layer << ' ' << which << " (seed " << seed << ", gain " << gain << ", " << pruning
+          << ')';
     return {which == "W" ? std::move(w.w) : std::move(w.u), label.str()};
 }
 
 Matrix npy_matrix(const po::variables_map& vm) {
-    for (const char* other : {"benchmark", "layer", "matrix", "seed", "gain"})
+    for (const char* other : {"benchmark", "layer", "matrix", "seed", "gain", "pruning"})
         if (given(vm, other)) throw Error(std::string("--npy cannot be combined with --") + other);
     const std::string path = vm["npy"].as<std::string>();
     return {npy_to_matrix(load_npy(path), path), path};
@@ -93,21 +105,56 @@ Matrix input_matrix(const po::variables_map& vm) {
     throw Error("give --benchmark NAME or --npy FILE (see --help)");
 }
 
+// The matrix packed in `f`; with `fixed`, quantized to 12-bit fixed point first.
+PackedMatrix packed(const DenseMatrix& m, WeightFormat f, bool fixed) {
+    if (!fixed) return pack(m, f);
+    int frac_bits = 0;
+    const DenseMatrix q = quantize_weights(m, frac_bits);
+    return pack(q, f, {f == WeightFormat::csc_ese, frac_bits});
+}
+
 // Hex words in $readmemh style: "//" comments, 16 digits per 64-bit word.
-void dump_esell(const DenseMatrix& m, const std::string& path) {
-    const esell::EsellMatrix e = esell::encode(m);
-    const std::vector<std::uint64_t> table = esell::pack_word_table(e.block_col_words);
+void dump_packed(const DenseMatrix& m, WeightFormat f, bool fixed, const std::string& path) {
+    const PackedMatrix p = packed(m, f, fixed);
+    const std::vector<std::uint64_t> table = esell::pack_word_table(p.segment_words);
     std::ofstream out(path);
     if (!out) throw Error("cannot open '" + path + "' for writing");
-    out << "// eSELL " << e.rows << " x " << e.cols << ": " << e.words.size() << " stream words, then "
-        << table.size() << " table words (" << e.block_cols() << " 16-bit block-column word counts, 4 per word)\n"
+    out << "// " << weight_format_name(f) << (p.options.fixed12 ? " (12-bit entries, fraction bits " +
+                                                                       std::to_string(p.options.frac_bits) + ")"
+                                                                 : "")
+        << ' ' << p.rows << " x " << p.cols << ": " << p.words.size() << " stream words, then " << table.size()
+        << " table words (" << p.segment_words.size() << " 16-bit segment word counts, 4 per word)\n"
         << "// stream\n" << std::hex << std::setfill('0');
-    for (std::uint64_t w : e.words) out << std::setw(16) << w << '\n';
-    out << "// block-column table\n";
+    for (std::uint64_t w : p.words) out << std::setw(16) << w << '\n';
+    out << "// segment table\n";
     for (std::uint64_t w : table) out << std::setw(16) << w << '\n';
     if (!out.flush()) throw Error("cannot write '" + path + "'");
-    std::cout << "eSELL words written to " << path << " (" << e.words.size() << " stream + " << table.size()
-              << " table words)\n";
+    std::cout << weight_format_name(f) << " words written to " << path << " (" << p.words.size() << " stream + "
+              << table.size() << " table words)\n";
+}
+
+// What each format streams through the 64-bit port: words that steer the decoder (heads,
+// indices) and words of 4 weights, and the words per 4 non-zeros.
+void print_streams(const DenseMatrix& m) {
+    std::printf("\n%-16s %12s %12s %12s %12s\n", "port stream", "words", "steering", "values", "words/4 nnz");
+    const double quads = static_cast<double>(m.nonzeros()) / 4.0;
+    for (std::size_t k = 0; k < kWeightFormats; ++k) {
+        const WeightFormat f = static_cast<WeightFormat>(k);
+        for (bool fixed : {false, true}) {
+            if (fixed && f != WeightFormat::csc_ese) continue;  // only ESE packs 12-bit entries
+            const PackedMatrix p = packed(m, f, fixed);
+            std::vector<std::uint8_t> slots;
+            std::size_t first = 0;
+            for (std::size_t j = 0; j < p.segment_words.size(); ++j) {
+                segment_word_slots(f, p.options, p.words.data() + first, p.segment_words[j], j, p.rows, p.cols, slots);
+                first += p.segment_words[j];
+            }
+            const auto values = static_cast<std::size_t>(std::count(slots.begin(), slots.end(), std::uint8_t{4}));
+            const std::string name = std::string(weight_format_name(f)) + (fixed ? " fixed12" : "");
+            std::printf("%-16s %12zu %12zu %12zu %12.2f\n", name.c_str(), p.words.size(), p.words.size() - values,
+                        values, quads > 0 ? static_cast<double>(p.words.size()) / quads : 0.0);
+        }
+    }
 }
 
 std::string ports_text(unsigned banks, unsigned ports) {
@@ -167,7 +214,16 @@ int run(int argc, char** argv) {
     const std::vector<FormatCost> rows = compare_formats(m);
     print_table(rows);
     print_summary(rows);
-    if (vm.count("esell-dump")) dump_esell(m, vm["esell-dump"].as<std::string>());
+    print_streams(m);
+    if (vm.count("dump") && vm.count("esell-dump")) throw Error("give --dump or --esell-dump, not both");
+    WeightFormat format = WeightFormat::esell;
+    const std::string format_name = vm["format"].as<std::string>();
+    if (!parse_weight_format(format_name, format))
+        throw Error("--format '" + format_name + "' is none of esell, csc_ese, cbs_bbs, csr");
+    if (vm.count("esell-dump") && (given(vm, "format") || vm.count("fixed")))
+        throw Error("--esell-dump writes eSELL; use --dump with --format and --fixed");
+    if (vm.count("dump")) dump_packed(m, format, vm.count("fixed") > 0, vm["dump"].as<std::string>());
+    if (vm.count("esell-dump")) dump_packed(m, WeightFormat::esell, false, vm["esell-dump"].as<std::string>());
     return 0;
 }
 

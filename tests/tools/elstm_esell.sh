@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Command-line checks of elstm-esell: help, a benchmark run, a .npy input it writes itself,
-# the eSELL dump, and bad inputs (exit 2, one "elstm-esell: " line naming the culprit).
+# the eSELL and CSR dumps, the port-stream table, and bad inputs (exit 2, one "elstm-esell: " line naming the culprit).
 # Usage: bash elstm_esell.sh BINDIR
 set -euo pipefail
 
@@ -42,7 +42,7 @@ write_npy() {
 
 # --help
 "$bin" --help >"$tmp/help" || fail "--help exited non-zero"
-for opt in --benchmark --layer --matrix --seed --gain --npy --esell-dump; do
+for opt in --benchmark --layer --matrix --seed --gain --pruning --npy --dump --format --fixed --esell-dump; do
   grep -qF -- "$opt" "$tmp/help" || fail "--help does not list $opt"
 done
 
@@ -67,6 +67,21 @@ words="$(grep -v '^//' "$tmp/w.hex")"
 if grep -qvE '^[0-9a-f]{16}$' <<<"$words"; then fail "--esell-dump: a line is not a 64-bit hex word"; fi
 [ "$(tail -n 1 <<<"$words")" = 0000000000000007 ] || fail "--esell-dump: table word should count 7 words"
 
+# --dump --format csr, worked by hand: each row is (0, 1, -2, 0.5), so a segment of 4 rows is a
+# head word (3 non-zeros in every lane), then per row an index word (columns 1, 2, 3, and 0 as
+# padding) and a value word (fp16 1, -2, 0.5 and a zero): 9 words; two segments, a table word
+# counting 9 and 9; 10 of the 18 words steer (2 heads, 8 index words), 8 carry weights.
+"$bin" --npy "$tmp/w.npy" --dump "$tmp/w.csr" --format csr >"$tmp/csr" || fail "--dump --format csr exited non-zero"
+words="$(grep -v '^//' "$tmp/w.csr")"
+[ "$(grep -c . <<<"$words")" -eq 19 ] || fail "--format csr: expected 18 stream + 1 table words, got: $words"
+[ "$(sed -n 1,3p <<<"$words" | tr '\n' ' ')" = "0003000300030003 0000000300020001 00003800c0003c00 " ] ||
+  fail "--format csr: head, index and value words differ: $(sed -n 1,3p <<<"$words" | tr '\n' ' ')"
+[ "$(tail -n 1 <<<"$words")" = 0000000000090009 ] || fail "--format csr: table word should count 9 and 9"
+grep -Eq '^csr +18 +10 +8 +3\.00$' "$tmp/csr" || fail "--format csr: port-stream row: $(grep '^csr' "$tmp/csr")"
+grep -q '^csc_ese fixed12 ' "$tmp/csr" || fail "no csc_ese fixed12 port-stream row"
+"$bin" --benchmark mnist --matrix U --pruning bank_balanced >"$tmp/bbs" || fail "--pruning bank_balanced exited non-zero"
+grep -q '^matrix: mnist layer 1 U .*bank_balanced' "$tmp/bbs" || fail "--pruning: not in the matrix line"
+
 # Bad inputs.
 printf 'not an npy file\n' >"$tmp/garbage.npy"
 expect_bad "nosuch" --benchmark nosuch
@@ -82,5 +97,10 @@ expect_bad "bogus" --benchmark ptb --bogus
 expect_bad "extra" --benchmark ptb extra
 expect_bad "--benchmark" # neither --benchmark nor --npy
 expect_bad "$tmp/no/such/dir/w.hex" --npy "$tmp/w.npy" --esell-dump "$tmp/no/such/dir/w.hex"
+expect_bad "--format 'coo'" --npy "$tmp/w.npy" --dump "$tmp/x.hex" --format coo
+expect_bad "--pruning 'random'" --benchmark ptb --pruning random
+expect_bad "--pruning" --npy "$tmp/w.npy" --pruning bank_balanced
+expect_bad "not both" --npy "$tmp/w.npy" --dump "$tmp/x.hex" --esell-dump "$tmp/y.hex"
+expect_bad "--esell-dump writes eSELL" --npy "$tmp/w.npy" --esell-dump "$tmp/y.hex" --format csr
 
 echo "elstm_esell.sh: all checks passed"

@@ -1,7 +1,8 @@
 // Simulation speed of the platform against the bare functional computation: one benchmark
 // layer simulated in fast timing by the test-bench host (run only: the workload is built
 // first), then the golden LSTM computing the same layer from the same weights and inputs.
-// Prints simulated cycles per CPU second and the time ratio simulation / golden.
+// Prints simulated cycles per CPU second, the time ratio simulation / golden and the minor
+// page faults of each.
 #include <boost/program_options.hpp>
 #include <systemc>
 
@@ -9,6 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+
+#include <sys/resource.h>
 
 #include "numeric/error.hpp"
 #include "numeric/lstm.hpp"
@@ -21,6 +24,13 @@ namespace {
 
 // Process CPU time, so the ratio holds on a machine busy with other work.
 double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
+
+// First touches of fresh memory: buffers allocated per burst or per layer cost their pages again.
+long minor_faults() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_minflt;
+}
 
 elstm::PlatformConfig one_layer(const std::string& benchmark, unsigned layer, unsigned n_fuse, bool exact) {
     elstm::PlatformConfig c;
@@ -51,14 +61,18 @@ int run(const po::variables_map& vm) {
                 placed.w.words.size(), placed.u.words.size());
 
     double t0 = cpu_seconds();
+    long f0 = minor_faults();
     std::string error;
     if (!platform.run(&error)) throw elstm::Error(error);
     const double sim_cpu = cpu_seconds() - t0;
+    const long sim_faults = minor_faults() - f0;
     const elstm::LayerRun& run = platform.accelerator().runs().at(0);
 
     t0 = cpu_seconds();
+    f0 = minor_faults();
     const auto golden = elstm::golden_outputs(image, 0, config.schedule);
     const double golden_cpu = cpu_seconds() - t0;
+    const long golden_faults = minor_faults() - f0;
 
     const elstm::GoldenCheck check = platform.check_golden();
     std::printf("simulated: %llu cycles (h blocks skipped %.1f %%) in %.3f s CPU: %.3g cycles/s\n",
@@ -67,6 +81,7 @@ int run(const po::variables_map& vm) {
                 run.cycles() / sim_cpu);
     std::printf("golden LSTM, same layer and weights: %.3f s CPU\n", golden_cpu);
     std::printf("simulation / golden time: %.2f\n", sim_cpu / golden_cpu);
+    std::printf("minor page faults: simulation %ld, golden %ld\n", sim_faults, golden_faults);
     std::printf("golden check: %s\n", check.passed ? "passed (bit-exact)" : check.first_mismatch.c_str());
     return check.passed ? 0 : 1;
 }

@@ -218,7 +218,17 @@ std::vector<std::vector<float>> golden_outputs(const WorkloadImage& image, std::
         options.theta_h = schedule.theta_h;
         options.datapath = image.datapath;
         VariantStats s;
-        out.push_back(golden_variant_layer(image.layers[k], xs, image.steps, options, &s));
+        if (options.datapath == Datapath::fp32 && options.skip != SkipPolicy::delta) {
+            // E-LSTM's own numerics: the golden LSTM (the same results bit for bit, and it
+            // multiplies W·x of all steps at once, so it is the faster model to check against).
+            const HPruning pruning{options.skip == SkipPolicy::h_block_threshold, options.h_threshold, options.block};
+            HPruningStats h;
+            out.push_back(golden_lstm_layer(image.layers[k], xs, image.steps, pruning, &h));
+            s.h_blocks_total = h.blocks_total;
+            s.h_blocks_skipped = h.blocks_skipped;
+        } else {
+            out.push_back(golden_variant_layer(image.layers[k], xs, image.steps, options, &s));
+        }
         if (stats) stats->push_back(s);
         xs = out.back();
     }

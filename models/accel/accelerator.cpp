@@ -84,12 +84,19 @@ struct Accelerator::LayerState {
     std::vector<float> mx32, mh32;
 
     std::uint64_t w_macs = 0;   // non-zero weights of W: the MACs of one step
-    std::vector<PaceRun> pace;  // of the W stream, for pace_steps fused steps on pace_pe
+    // Of the W stream, for pace_steps fused steps on pace_pe: shared by the bursts of every full
+    // batch (megabytes for a large layer).
+    std::shared_ptr<const std::vector<PaceRun>> pace;
     std::size_t pace_steps = 0;
     const SpmvPe* pace_pe = nullptr;
     std::vector<BurstId> x_bursts, w_bursts;
     WBatch w_batch[2];  // what the W burst of a batch fetched, by batch parity
     std::vector<std::uint64_t> w_stage[2], x_stage[2], u_stage;
+    // W and U where they sit in memory, when it grants direct access: their bursts then move
+    // no data in the simulator (they are timed and counted all the same) and the PEs read them
+    // there. Null: the bursts copy the words into the stages.
+    const std::uint64_t* w_view = nullptr;
+    const std::uint64_t* u_view = nullptr;
     std::vector<std::vector<std::uint64_t>> store_stage;
     BurstId last_store = 0;
     bool any_store = false;
@@ -250,6 +257,7 @@ void Accelerator::start_layer() {
     run.pe_busy.assign(pes_.size(), 0);
     phase.set_now(1);
 
+    for (const auto& pe : pes_) pe->decode_cache().begin_run();
     read_w_structure(L);
     start_event_.notify(sc_core::SC_ZERO_TIME);
 }
@@ -274,12 +282,17 @@ void Accelerator::read_w_structure(LayerState& L) {
             L.w_words += words;
             at += 8 * words;
         }
-        std::vector<std::uint64_t> stream(L.w_words);
-        data->peek(w.addr, stream.size(), stream.data());
+        // The words in place when the memory grants direct access, else a zero-time copy.
+        L.w_view = data->view(w.addr, L.w_words);
+        std::vector<std::uint64_t> copy;
+        if (!L.w_view) {
+            copy.resize(L.w_words);
+            data->peek(w.addr, copy.size(), copy.data());
+        }
+        const std::uint64_t* stream = L.w_view ? L.w_view : copy.data();
         std::size_t first = 0;
         for (std::size_t j = 0; j < segments; ++j) {
-            segment_word_slots(w.format, w.options, stream.data() + first, L.w_seg_words[j], j, w.rows, w.cols,
-                               L.w_slots);
+            segment_word_slots(w.format, w.options, stream + first, L.w_seg_words[j], j, w.rows, w.cols, L.w_slots);
             first += L.w_seg_words[j];
         }
     } catch (const Error& e) {
@@ -339,6 +352,7 @@ void Accelerator::load_layer_constants(LayerState& L) {
         offset += counts[j];
     }
     buf_table_.set_fill_at(clock_.now(), static_cast<std::int64_t>(u_cols));
+    L.u_view = data->view(L.r.u_addr, offset);
 }
 
 void Accelerator::w_side() {
@@ -380,7 +394,7 @@ void Accelerator::w_side() {
             }
             if (L.skip == SkipPolicy::delta && is_column_format(L.w_ref.format)) {
                 select_w_segments(L, wb);
-                w.pace = slowest->stream_pace(wb.slots, slowest_steps);
+                w.shared_pace = std::make_shared<const std::vector<PaceRun>>(slowest->stream_pace(wb.slots, slowest_steps));
                 w.regions = wb.regions;
             } else {
                 wb.keep.clear();
@@ -388,15 +402,19 @@ void Accelerator::w_side() {
                 wb.value_words = L.w_value_words;
                 // Every full batch has the same pace: build it once per layer.
                 if (L.pace_steps != slowest_steps || L.pace_pe != slowest) {
-                    L.pace = slowest->stream_pace(L.w_slots, slowest_steps);
+                    L.pace = std::make_shared<const std::vector<PaceRun>>(slowest->stream_pace(L.w_slots, slowest_steps));
                     L.pace_steps = slowest_steps;
                     L.pace_pe = slowest;
                 }
-                w.pace = L.pace;
+                w.shared_pace = L.pace;
                 w.regions = {{L.r.w_addr, L.w_words}};
             }
-            ws.resize(wb.words);
-            w.data = ws.data();
+            if (L.w_view) {
+                w.in_place = true;
+            } else {
+                ws.resize(wb.words);
+                w.data = ws.data();
+            }
             w.on_first_slot = [working](Cycles first) {
                 for (SpmvPe* pe : working) pe->start_at(first);
             };
@@ -476,8 +494,9 @@ void Accelerator::multiply_wx(LayerState& L, std::size_t k, std::size_t steps) {
     }
     const std::vector<std::uint64_t>& ws = L.w_stage[k % 2];
     const std::vector<bool>& keep = L.w_batch[k % 2].keep;
-    L.w_macs = walk_matrix(name(), pes_[L.lead_spmv]->decode_cache(), L.w_ref, ws.data(), ws.size(), L.w_seg_words,
-                           keep.empty() ? nullptr : &keep, xs.data(), ys.data(), steps);
+    L.w_macs = walk_matrix(name(), pes_[L.lead_spmv]->decode_cache(), L.w_ref, L.w_view ? L.w_view : ws.data(),
+                           L.w_view ? L.w_words : ws.size(), L.w_seg_words, keep.empty() ? nullptr : &keep, xs.data(),
+                           ys.data(), steps, L.w_view != nullptr);
 }
 
 // The delta unit on the batch's x as it arrives (quantized first on the fixed-point datapath):
@@ -542,8 +561,10 @@ void Accelerator::multiply_uh(LayerState& L, const std::vector<bool>& keep, cons
     if constexpr (std::is_same_v<T, double>) uh = L.uh64.data();
     else uh = results;
     SpmvPe& upe = *pes_[L.u_pe];
-    upe.multiply(L.u_ref, L.u_stage.data(), L.u_stage.size(), L.u_seg_words,
-                 is_column_format(L.u_ref.format) ? &keep : nullptr, &h_in, &uh);
+    const std::uint64_t u_words = L.u_seg_offset.empty() ? 0 : L.u_seg_offset.back() + L.u_seg_words.back();
+    upe.multiply(L.u_ref, L.u_view ? L.u_view : L.u_stage.data(), L.u_view ? u_words : L.u_stage.size(),
+                 L.u_seg_words, is_column_format(L.u_ref.format) ? &keep : nullptr, &h_in, &uh, 1,
+                 L.u_view != nullptr);
 }
 
 // The vector PE's inputs: the step's products, or under the delta policy the delta memories
@@ -616,8 +637,12 @@ void Accelerator::u_side() {
                     u.regions.push_back({addr, L.u_seg_words[j]});
                 words += L.u_seg_words[j];
             }
-            L.u_stage.resize(words);
-            u.data = L.u_stage.data();
+            if (L.u_view) {
+                u.in_place = true;
+            } else {
+                L.u_stage.resize(words);
+                u.data = L.u_stage.data();
+            }
             upe.assign(static_cast<int>(t), PeState::uh);
             uh_step.set_now(static_cast<std::int32_t>(t));
             u.on_first_slot = [&upe](Cycles first) { upe.start_at(first); };

@@ -26,6 +26,8 @@ struct DramConfig {
 // to its own size (up to 8 bytes) gets TLM_GENERIC_ERROR_RESPONSE; byte enables and streaming
 // widths other than the length get their own error responses. DMI is granted for the whole
 // range with the per-byte cost of a burst, and the debug transport reads and writes in zero time.
+// A transaction whose data pointer is the DMI pointer to its own address (an in-place read)
+// copies nothing and costs and counts as any other.
 class Dram : public sc_core::sc_module {
 public:
     tlm_utils::simple_target_socket<Dram> socket;

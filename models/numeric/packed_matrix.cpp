@@ -187,7 +187,8 @@ void decode_esell(const std::uint64_t* words, std::size_t count, std::size_t seg
             for (std::size_t b = 0; b < n; ++b) {
                 const esell::DecodedBlock& block = blocks[b];
                 out.nonzeros += block.nonzeros;
-                // As DecodeCache::decode (models/pe/spmv_pe.cpp) lands them.
+                // Each value at its row and column; padding (zero values, columns past the matrix)
+                // adds nothing.
                 for (const esell::DecodedChunk& chunk : block.chunk) {
                     for (std::size_t j = 0; j < esell::kChunkHeight; ++j) {
                         const std::size_t row = block.block_row * esell::kBlockHeight + chunk.row(j);

@@ -42,9 +42,13 @@ struct MatrixRef {
 // (with every check) into a dense slab the first time; while the words that arrive later are
 // the same (compared word for word, as when a layer streams the same W or U again), the slab
 // is reused. Each row then adds its terms in ascending column order from the slab, as
-// decoding anew would: the results are the same bit for bit.
+// decoding anew would: the results are the same bit for bit. Within one layer run the weights
+// are taken to stay put (the controller streams them in place too): words seen at the same
+// place again in the same run are not compared again.
 class DecodeCache {
 public:
+    // A layer run starts: words are compared again on their first use in it.
+    void begin_run() { ++run_; }
     // ys[v] += segment `seg` · xs[v]; returns the MACs of one vector (the segment's non-zeros).
     // T is the accumulator: float (fp32 datapath) or double (exact fixed-point sums).
     template <typename T>
@@ -57,19 +61,25 @@ private:
         WeightFormat format = WeightFormat::esell;
         std::vector<std::uint64_t> words;
         DecodedSegment decoded;
+        std::uint64_t run = 0;                  // the layer run that last checked the words
+        const std::uint64_t* source = nullptr;  // where they were then
     };
     Entry& lookup(const MatrixRef& m, const std::uint64_t* words, std::size_t count, std::size_t seg);
     std::map<std::uint64_t, std::vector<Entry>> matrices_;  // by address
+    std::uint64_t run_ = 1;
 };
 
 // ys[v] = M·xs[v] for nvec vectors from one walk of the packed words of matrix m, whose
 // segments have `segment_words` words. With `keep` (column formats only), only the kept
-// segments are present in `words`, in order (SpMSpV). Returns the MACs of one vector.
-// SC_REPORT_ERROR (as `who`) if the words end early or a segment is malformed.
+// segments take part (SpMSpV): `words` holds just them, in order, as a burst copies them, or
+// with `whole_stream` the whole matrix as it sits in memory, the others passed over.
+// Returns the MACs of one vector. SC_REPORT_ERROR (as `who`) if the words end early or a
+// segment is malformed.
 template <typename T>
 std::uint64_t walk_matrix(const char* who, DecodeCache& cache, const MatrixRef& m, const std::uint64_t* words,
                           std::size_t count, const std::vector<std::uint32_t>& segment_words,
-                          const std::vector<bool>* keep, const float* const* xs, T* const* ys, std::size_t nvec);
+                          const std::vector<bool>* keep, const float* const* xs, T* const* ys, std::size_t nvec,
+                          bool whole_stream = false);
 
 // Traced PE states.
 enum class PeState : std::uint8_t { idle = 0, stall = 1, wx = 2, uh = 3 };
@@ -93,7 +103,7 @@ public:
     template <typename T>
     void multiply(const MatrixRef& m, const std::uint64_t* words, std::size_t count,
                   const std::vector<std::uint32_t>& segment_words, const std::vector<bool>* keep,
-                  const float* const* xs, T* const* ys, std::size_t nvec = 1);
+                  const float* const* xs, T* const* ys, std::size_t nvec = 1, bool whole_stream = false);
 
     // Trace of the PE's tasks, in the order they are given. A task is assigned (the fused
     // SpMV PEs get batch k+1 while still on batch k); it shows once the one before it is

@@ -11,57 +11,65 @@ std::uint64_t paced_words(const std::vector<PaceRun>& pace) {
     return n;
 }
 
-void PortTimeline::append(sim::Cycles start, std::uint64_t count, std::uint32_t stride) {
-    if (count == 0) return;
-    if (head_ < runs_.size()) {
-        Run& back = runs_.back();
-        // A single-slot run takes any stride, so consecutive equal strides merge into one run.
-        const std::uint32_t back_stride = back.count == 1 ? stride : back.stride;
-        if (back_stride == stride && back.start + back.count * stride == start) {
-            back.stride = stride;
-            back.count += count;
-            total_ += count;
-            end_ = back.last() + 1;
-            return;
-        }
-    }
-    runs_.push_back({start, count, stride, total_});
-    total_ += count;
-    end_ = runs_.back().last() + 1;
-}
-
-PortTimeline::Placement PortTimeline::place(sim::Cycles first, const std::vector<PaceRun>& pace,
-                                            std::uint64_t words) {
-    if (first < end_) throw std::logic_error("PortTimeline: slots placed out of order");
-    Placement p{first, first, first + 1};
-    if (words == 0) return p;
-    sim::Cycles at = first;
-    if (pace.empty()) {
-        append(at, words, 1);
-        return {first, first + words - 1, first + words};
-    }
-    std::uint32_t last_pace = 1;
-    for (const PaceRun& r : pace) {
+PortTimeline::PaceIndex::PaceIndex(std::shared_ptr<const std::vector<PaceRun>> pace) : runs(std::move(pace)) {
+    marks.reserve(runs->size() / kMarkRuns + 1);
+    for (std::size_t i = 0; i < runs->size(); ++i) {
+        if (i % kMarkRuns == 0) marks.push_back({span, words});
+        const PaceRun& r = (*runs)[i];
         if (r.words == 0) continue;
-        append(at, r.words, r.cycles);
-        at += r.words * r.cycles;
+        words += r.words;
+        span += r.words * r.cycles;
         last_pace = r.cycles;
     }
-    p.last = at - last_pace;
-    p.done = at;
+}
+
+std::uint64_t PortTimeline::PaceIndex::before(sim::Cycles rel) const {
+    // The last mark below rel; every word of the runs before it lies below its offset.
+    const auto mark = std::upper_bound(marks.begin(), marks.end(), rel,
+                                       [](sim::Cycles v, const Mark& m) { return v <= m.offset; }) - 1;
+    sim::Cycles offset = mark->offset;
+    std::uint64_t count = mark->words;
+    for (std::size_t i = static_cast<std::size_t>(mark - marks.begin()) * kMarkRuns; i < runs->size(); ++i) {
+        const PaceRun& r = (*runs)[i];
+        if (r.words == 0) continue;
+        if (offset >= rel) break;
+        const std::uint64_t in_run = (rel - offset - 1) / r.cycles + 1;
+        if (in_run < r.words) return count + in_run;
+        count += r.words;
+        offset += r.words * r.cycles;
+    }
+    return count;
+}
+
+PortTimeline::Placement PortTimeline::place(sim::Cycles first, std::shared_ptr<const std::vector<PaceRun>> pace,
+                                            std::uint64_t words) {
+    if (first < end_) throw std::logic_error("PortTimeline: slots placed out of order");
+    if (words == 0) return {first, first, first + 1};
+    Placed b{first, first + words - 1, words, total_, nullptr};
+    sim::Cycles done = first + words;
+    if (pace && !pace->empty()) {
+        if (!last_index_ || last_index_->runs != pace) last_index_ = std::make_shared<const PaceIndex>(std::move(pace));
+        b.pace = last_index_;
+        if (b.pace->words == 0) return {first, first, first + 1};  // a pace of empty runs
+        b.words = b.pace->words;
+        done = first + b.pace->span;
+        b.last = done - b.pace->last_pace;
+    }
+    const Placement p{first, b.last, done};
+    total_ += b.words;
+    end_ = b.last + 1;
+    placed_.push_back(std::move(b));
     return p;
 }
 
 std::uint64_t PortTimeline::occupied_before(sim::Cycles t) const {
-    // The last run starting before t.
-    auto it = std::upper_bound(runs_.begin() + static_cast<std::ptrdiff_t>(head_), runs_.end(), t,
-                               [](sim::Cycles v, const Run& r) { return v <= r.start; });
-    if (it == runs_.begin() + static_cast<std::ptrdiff_t>(head_)) {
-        return head_ < runs_.size() ? runs_[head_].before : total_;
-    }
-    const Run& r = *(it - 1);
-    const std::uint64_t in_run = (t - r.start - 1) / r.stride + 1;
-    return r.before + std::min(r.count, in_run);
+    // The last burst starting before t.
+    const auto it = std::upper_bound(placed_.begin(), placed_.end(), t,
+                                     [](sim::Cycles v, const Placed& b) { return v <= b.first; });
+    if (it == placed_.begin()) return placed_.empty() ? total_ : placed_.front().before;
+    const Placed& b = *(it - 1);
+    if (t > b.last) return b.before + b.words;
+    return b.before + (b.pace ? b.pace->before(t - b.first) : t - b.first);
 }
 
 sim::Cycles PortTimeline::nth_free(sim::Cycles from, std::uint64_t n) const {
@@ -110,12 +118,7 @@ PortTimeline::Placement PortTimeline::place_in_free(sim::Cycles from, const std:
 }
 
 void PortTimeline::forget_before(sim::Cycles t) {
-    while (head_ < runs_.size() && runs_[head_].last() < t) ++head_;
-    // Compact once the forgotten prefix dominates, keeping `before` counts absolute.
-    if (head_ > 1024 && head_ * 2 > runs_.size()) {
-        runs_.erase(runs_.begin(), runs_.begin() + static_cast<std::ptrdiff_t>(head_));
-        head_ = 0;
-    }
+    while (!placed_.empty() && placed_.front().last < t) placed_.pop_front();
 }
 
 }  // namespace elstm

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <numeric>
 #include <sstream>
 
@@ -19,6 +20,12 @@ std::uint64_t burst_words(const Burst& b) {
     return n;
 }
 
+// A posted burst's pace (post moves `pace` into `shared_pace`); empty: one cycle per word.
+const std::vector<PaceRun>& pace_of(const Burst& b) {
+    static const std::vector<PaceRun> none;
+    return b.shared_pace ? *b.shared_pace : none;
+}
+
 }  // namespace
 
 RoccChannel::RoccChannel(sc_core::sc_module_name name, const RoccChannelConfig& config,
@@ -34,6 +41,7 @@ RoccChannel::RoccChannel(sc_core::sc_module_name name, const RoccChannelConfig& 
       known_functs_(std::move(known_functs)),
       commands_("commands", static_cast<int>(std::max<std::size_t>(1, config.command_queue))),
       responses_("responses", 4) {
+    mem.register_invalidate_direct_mem_ptr(this, &RoccChannel::invalidate_dmi);
     SC_HAS_PROCESS(RoccChannel);
     SC_METHOD(update_owner);
     sensitive << w_side.signal << u_side.signal;
@@ -68,12 +76,27 @@ Cycles RoccChannel::start_of(const Side& side, const Pending& p) const {
 
 BurstId RoccChannel::post(Burst burst) {
     const std::uint64_t words = burst_words(burst);
-    if (!burst.pace.empty() && paced_words(burst.pace) != words)
-        SC_REPORT_ERROR(name(), "a burst's pace does not cover its words");
-    if (words > 0 && burst.data == nullptr) SC_REPORT_ERROR(name(), "a burst has no data buffer");
-    for (const MemRegion& r : burst.regions)
+    if (!burst.pace.empty()) {
+        if (burst.shared_pace) SC_REPORT_ERROR(name(), "a burst has both a pace and a shared pace");
+        burst.shared_pace = std::make_shared<const std::vector<PaceRun>>(std::move(burst.pace));
+    }
+    if (!pace_of(burst).empty()) {
+        // A shared pace is checked once, not for every burst that brings it again.
+        if (burst.shared_pace != checked_pace_) {
+            checked_pace_ = burst.shared_pace;
+            checked_words_ = paced_words(*checked_pace_);
+        }
+        if (checked_words_ != words) SC_REPORT_ERROR(name(), "a burst's pace does not cover its words");
+    }
+    if (words > 0 && burst.data == nullptr && !burst.in_place) SC_REPORT_ERROR(name(), "a burst has no data buffer");
+    if (burst.in_place && burst.write) SC_REPORT_ERROR(name(), "a write burst cannot be in place");
+    for (const MemRegion& r : burst.regions) {
         if (r.addr % 8 != 0)
             SC_REPORT_ERROR(name(), ("a burst region at " + hex(r.addr) + " is not 8-byte aligned").c_str());
+        else if (burst.in_place && r.words > 0 && !view(r.addr, r.words))
+            SC_REPORT_ERROR(name(), ("in-place read of " + std::to_string(r.words) + " words at " + hex(r.addr) +
+                                     ": the memory grants no direct access there").c_str());
+    }
 
     const BurstId id = bursts_.size();
     bursts_.push_back(std::make_unique<Pending>());
@@ -113,13 +136,13 @@ void RoccChannel::plan_fast(Pending& p) {
 
     PortTimeline::Placement at;
     if (w) {
-        at = w_slots_.place(eligible, p.burst.pace, words);
+        at = w_slots_.place(eligible, p.burst.shared_pace, words);
         // The U side never plans ahead of the W side's plans: its bursts wait on data the
         // W side produces. A W burst landing under planned U slots would be a controller bug.
         if (sides_[1].any && sides_[1].last_slot >= at.first)
             SC_REPORT_ERROR(name(), "fast timing: a W-side burst was planned under planned U-side slots");
     } else {
-        at = w_slots_.place_in_free(eligible, p.burst.pace, words);
+        at = w_slots_.place_in_free(eligible, pace_of(p.burst), words);
     }
     p.timing = {start, at.first, at.last, at.done};
     side.last_slot = at.last;
@@ -139,7 +162,8 @@ void RoccChannel::trace_burst(const Pending& p) {
 }
 
 // Moves words [first_word, first_word + count) of the burst through the memory socket, one
-// transaction per contiguous piece, annotated with the cycle `at` it is requested.
+// transaction per contiguous piece, annotated with the cycle `at` it is requested. An in-place
+// read names the words' own bytes as its destination, which the memory does not copy.
 void RoccChannel::transfer(Pending& p, std::uint64_t first_word, std::uint64_t count, Cycles at) {
     std::uint64_t skip = first_word;
     std::uint64_t done = 0;
@@ -154,7 +178,8 @@ void RoccChannel::transfer(Pending& p, std::uint64_t first_word, std::uint64_t c
         tlm::tlm_generic_payload trans;
         trans.set_command(p.burst.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
         trans.set_address(addr);
-        trans.set_data_ptr(reinterpret_cast<unsigned char*>(p.burst.data + first_word + done));
+        trans.set_data_ptr(p.burst.in_place ? direct(addr, 8 * n)
+                                            : reinterpret_cast<unsigned char*>(p.burst.data + first_word + done));
         trans.set_data_length(static_cast<unsigned int>(8 * n));
         trans.set_streaming_width(static_cast<unsigned int>(8 * n));
         trans.set_byte_enable_ptr(nullptr);
@@ -182,6 +207,14 @@ BurstTiming RoccChannel::wait_done(BurstId id) {
 }
 
 void RoccChannel::peek(std::uint64_t addr, std::uint64_t words, std::uint64_t* out) {
+    // Through DMI where granted: zero time and uncounted as the debug transport, without its
+    // calls through the bus for each of the controller's many one-word reads.
+    if (words > 0) {
+        if (const unsigned char* src = direct(addr, 8 * words)) {
+            std::memcpy(out, src, 8 * words);
+            return;
+        }
+    }
     tlm::tlm_generic_payload trans;
     trans.set_command(tlm::TLM_READ_COMMAND);
     trans.set_address(addr);
@@ -191,6 +224,35 @@ void RoccChannel::peek(std::uint64_t addr, std::uint64_t words, std::uint64_t* o
     if (mem->transport_dbg(trans) != 8 * words)
         SC_REPORT_ERROR(name(), ("bus error: debug read of " + std::to_string(8 * words) + " bytes at " +
                                  hex(addr) + " is outside memory").c_str());
+}
+
+const std::uint64_t* RoccChannel::view(std::uint64_t addr, std::uint64_t words) {
+    if (addr % 8 != 0) SC_REPORT_ERROR(name(), ("a view at " + hex(addr) + " is not 8-byte aligned").c_str());
+    const unsigned char* p = direct(addr, 8 * std::max<std::uint64_t>(words, 1));
+    if (p) viewed_ = true;
+    return reinterpret_cast<const std::uint64_t*>(p);
+}
+
+unsigned char* RoccChannel::direct(std::uint64_t addr, std::uint64_t bytes) {
+    if (bytes - 1 > ~std::uint64_t{0} - addr) return nullptr;  // wraps around the address space
+    if (!dmi_known_ || addr < dmi_.get_start_address() || addr > dmi_.get_end_address()) {
+        tlm::tlm_generic_payload trans;
+        trans.set_command(tlm::TLM_READ_COMMAND);
+        trans.set_address(addr);
+        dmi_.init();
+        dmi_granted_ = mem->get_direct_mem_ptr(trans, dmi_) && dmi_.is_read_allowed();
+        dmi_known_ = true;
+    }
+    if (!dmi_granted_ || addr < dmi_.get_start_address() || addr + (bytes - 1) > dmi_.get_end_address())
+        return nullptr;
+    return dmi_.get_dmi_ptr() + (addr - dmi_.get_start_address());
+}
+
+// Views handed out cannot be called back, so revoking their window is fatal (as for the core).
+void RoccChannel::invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end) {
+    if (!dmi_known_ || start > dmi_.get_end_address() || end < dmi_.get_start_address()) return;
+    if (dmi_granted_ && viewed_) SC_REPORT_FATAL(name(), "the memory revoked the DMI window of in-place reads");
+    dmi_known_ = false;
 }
 
 // Exact mode: one grant per cycle. The W side wins whenever its next word is eligible;
@@ -242,9 +304,10 @@ void RoccChannel::grant(Side& side, Cycles now) {
     }
     transfer(p, side.word, 1, now);
     std::uint32_t pace = 1;
-    if (!p.burst.pace.empty()) {
-        while (p.burst.pace[side.run].words == side.run_word) ++side.run, side.run_word = 0;
-        pace = p.burst.pace[side.run].cycles;
+    const std::vector<PaceRun>& runs = pace_of(p.burst);
+    if (!runs.empty()) {
+        while (runs[side.run].words == side.run_word) ++side.run, side.run_word = 0;
+        pace = runs[side.run].cycles;
         ++side.run_word;
     }
     side.eligible = now + pace;

@@ -55,6 +55,7 @@ public:
     BurstId post(Burst burst) override;
     BurstTiming wait_done(BurstId id) override;
     void peek(std::uint64_t addr, std::uint64_t words, std::uint64_t* out) override;
+    const std::uint64_t* view(std::uint64_t addr, std::uint64_t words) override;
 
     const RoccChannelConfig& config() const { return config_; }
     std::uint64_t words(PortUser user) const { return words_[static_cast<int>(user)]; }
@@ -103,6 +104,9 @@ private:
     void complete_empty(Side& side);
     void release(Pending& p);
     void update_owner();
+    // Memory at [addr, addr + bytes) through DMI, or null where the memory grants no direct read.
+    unsigned char* direct(std::uint64_t addr, std::uint64_t bytes);
+    void invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
 
     RoccChannelConfig config_;
     const sim::Clock& clock_;
@@ -115,6 +119,13 @@ private:
     PortTimeline w_slots_;       // fast mode: W-side slots planned so far
     sc_core::sc_event work_;
     std::array<std::uint64_t, kPortUsers> words_{};
+    std::shared_ptr<const std::vector<PaceRun>> checked_pace_;  // the last shared pace found to cover its burst
+    std::uint64_t checked_words_ = 0;
+    // The memory's last DMI answer: a window granted, or a range where it is denied.
+    tlm::tlm_dmi dmi_;
+    bool dmi_known_ = false;
+    bool dmi_granted_ = false;
+    bool viewed_ = false;  // views into the window were handed out
 };
 
 }  // namespace elstm

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <ostream>
 #include <vector>
 
@@ -84,7 +85,15 @@ struct Burst {
     bool write = false;
     std::vector<MemRegion> regions;
     std::uint64_t* data = nullptr;
+    // A read in place: timed and counted as any read, but nothing is copied (`data` is not
+    // used); the consumer reads the words where they sit through RoccDataIf::view. For words
+    // nobody writes while they are in use (weights): a copying burst takes its words when
+    // it is posted (fast timing) or word by word (exact), a view shows memory as it is.
+    bool in_place = false;
     std::vector<PaceRun> pace;      // empty: one cycle per word; must cover every word otherwise
+    // Instead of `pace` (then empty): a pace list several bursts share, neither copied nor
+    // freed per burst (the W stream of every full batch of a layer; megabytes).
+    std::shared_ptr<const std::vector<PaceRun>> shared_pace;
     sim::Cycles not_before = 0;     // earliest cycle of the memory request
     // Called once the cycle of the first slot is known (at post in fast mode, at the grant in
     // exact mode; never in the past), so the consumer can plan its trace.
@@ -105,6 +114,10 @@ public:
     // Zero-time debug read (TLM debug transport): how the controller sizes a self-delimiting
     // eSELL stream before streaming it. A failed read is a model error naming the address.
     virtual void peek(std::uint64_t addr, std::uint64_t words, std::uint64_t* out) = 0;
+    // Where `words` words at `addr` (8-byte aligned) sit in memory, for in-place bursts; null
+    // if the memory grants no direct read access there (then copy them with a burst). Valid
+    // for the whole simulation: the memory may not revoke the access once a view is out.
+    virtual const std::uint64_t* view(std::uint64_t addr, std::uint64_t words) = 0;
 };
 
 }  // namespace elstm

@@ -180,6 +180,28 @@ TEST(Dram, DirectMemoryPointerSeesTheSameBytes) {
     sc_core::sc_start();
 }
 
+// A read whose data pointer is the DMI pointer to its own address (an initiator reading in
+// place) copies nothing, and is timed and counted as any read.
+TEST(Dram, AnInPlaceReadIsTimedAndCounted) {
+    Bench bench(small_dram(), [](Initiator& cpu) {
+        tlm::tlm_generic_payload trans;
+        tlm::tlm_dmi dmi;
+        set_payload(trans, tlm::TLM_READ_COMMAND, kBase, nullptr, 8);
+        ASSERT_TRUE(cpu.socket->get_direct_mem_ptr(trans, dmi));
+        const std::uint64_t value = 0x0123456789abcdefull;
+        std::memcpy(dmi.get_dmi_ptr() + 0x80, &value, 8);
+        set_payload(trans, tlm::TLM_READ_COMMAND, kBase + 0x80, dmi.get_dmi_ptr() + 0x80, 16);
+        EXPECT_EQ(cpu.transport(trans), sc_time(32, SC_NS));  // 30 + 16/8
+        EXPECT_EQ(trans.get_response_status(), tlm::TLM_OK_RESPONSE);
+        std::uint64_t word = 0;
+        std::memcpy(&word, dmi.get_dmi_ptr() + 0x80, 8);
+        EXPECT_EQ(word, value);
+    });
+    sc_core::sc_start();
+    EXPECT_EQ(bench.dram.accesses(), 1u);
+    EXPECT_EQ(bench.dram.bytes_read(), 16u);
+}
+
 TEST(Dram, BackdoorMovesBytesAndNamesABadAddress) {
     sim::Clock clock;
     Dram dram("dram", small_dram(), clock);

@@ -24,7 +24,15 @@ Burst read_burst(PortUser user, std::uint64_t addr, std::uint64_t words, std::ui
     return b;
 }
 
-// A DRAM, a channel in one timing mode, and a thread posting the scenario's bursts.
+// A read of the words where they sit in DRAM (no data buffer).
+Burst in_place_burst(PortUser user, std::uint64_t addr, std::uint64_t words, std::vector<PaceRun> pace = {}) {
+    Burst b = read_burst(user, addr, words, nullptr, std::move(pace));
+    b.in_place = true;
+    return b;
+}
+
+// A DRAM, a channel in one timing mode, and a thread posting the scenario's bursts (W and U
+// copied into w and u, or read in place).
 struct Rig {
     sim::Clock clock;
     Dram dram;
@@ -33,19 +41,22 @@ struct Rig {
     std::vector<BurstTiming> timings;
     std::unique_ptr<test::Thread> w_thread, u_thread;
 
-    Rig(const char* name, PortTiming timing, Cycles latency)
+    Rig(const char* name, PortTiming timing, Cycles latency, bool in_place = false)
         : dram((std::string(name) + "_dram").c_str(), dram_config(latency), clock),
           rocc((std::string(name) + "_rocc").c_str(), channel_config(timing, latency), clock, {0}) {
         rocc.mem.bind(dram.socket);
         for (std::uint64_t i = 0; i < 16; ++i) dram.write_backdoor(kBase + 8 * i, &i, 8);
         timings.resize(3);
         // W side: one eSELL block, a head then 3 value words held 3 cycles each.
-        w_thread = std::make_unique<test::Thread>((std::string(name) + "_w").c_str(), [this] {
-            timings[0] = rocc.wait_done(rocc.post(read_burst(PortUser::w, kBase, 4, w.data(), {{1, 1}, {3, 3}})));
+        w_thread = std::make_unique<test::Thread>((std::string(name) + "_w").c_str(), [this, in_place] {
+            const std::vector<PaceRun> pace{{1, 1}, {3, 3}};
+            timings[0] = rocc.wait_done(rocc.post(in_place ? in_place_burst(PortUser::w, kBase, 4, pace)
+                                                           : read_burst(PortUser::w, kBase, 4, w.data(), pace)));
         });
         // U side: 6 words back to back, then 2 more queued behind them.
-        u_thread = std::make_unique<test::Thread>((std::string(name) + "_u").c_str(), [this] {
-            const BurstId a = rocc.post(read_burst(PortUser::u, kBase + 32, 6, u.data()));
+        u_thread = std::make_unique<test::Thread>((std::string(name) + "_u").c_str(), [this, in_place] {
+            const BurstId a = rocc.post(in_place ? in_place_burst(PortUser::u, kBase + 32, 6)
+                                                 : read_burst(PortUser::u, kBase + 32, 6, u.data()));
             const BurstId b = rocc.post(read_burst(PortUser::store, kBase + 80, 2, u2.data()));
             timings[1] = rocc.wait_done(a);
             timings[2] = rocc.wait_done(b);
@@ -111,6 +122,103 @@ TEST(RoccChannel, OwnerTraceShowsTheInterleave) {
     // W alone at 1–2, both sides 3–8, U alone 9–10, idle at 11, store 12–13, idle at 14.
     const std::vector<E> want{{1, 4}, {3, kPortShared}, {9, 5}, {11, 0}, {12, 6}, {14, 0}};
     EXPECT_EQ(owner.changes, want);
+}
+
+// In place, the same bursts take the same slots and the DRAM serves and counts the same
+// accesses; nothing is copied, and the words are read where they sit.
+TEST(RoccChannel, InPlaceReadsAreTimedAndCountedAsCopies) {
+    Rig copy("copy", PortTiming::fast, 30), fast("fast", PortTiming::fast, 30, true),
+        exact("exact", PortTiming::exact, 30, true);
+    sc_core::sc_start();
+    for (Rig* r : {&fast, &exact}) {
+        SCOPED_TRACE(r->rocc.name());
+        expect_timing(r->timings[0], 0, 31, 38, 41);
+        expect_timing(r->timings[1], 0, 33, 40, 41);
+        expect_timing(r->timings[2], 41, 72, 73, 74);
+        EXPECT_EQ(r->w[3], 0u);  // no copy
+        const std::uint64_t* u = r->rocc.view(kBase + 32, 6);
+        ASSERT_NE(u, nullptr);
+        EXPECT_EQ(u[5], 9u);
+        EXPECT_EQ(r->rocc.words(PortUser::u), 6u);
+    }
+    EXPECT_EQ(fast.dram.bytes_read(), copy.dram.bytes_read());
+    EXPECT_EQ(fast.dram.accesses(), copy.dram.accesses());
+    EXPECT_EQ(exact.dram.bytes_read(), copy.dram.bytes_read());
+}
+
+// One pace list shared by back-to-back W bursts (a layer's batches): the second starts after
+// the first's last slot (8) and is paced the same: 10, 11, 14, 17.
+TEST(RoccChannel, ASharedPaceServesEveryBurstThatBringsIt) {
+    sim::Clock clock;
+    Dram fast_dram("fast_dram", Rig::dram_config(0), clock), exact_dram("exact_dram", Rig::dram_config(0), clock);
+    RoccChannel fast("fast", Rig::channel_config(PortTiming::fast, 0), clock, {0});
+    RoccChannel exact("exact", Rig::channel_config(PortTiming::exact, 0), clock, {0});
+    fast.mem.bind(fast_dram.socket);
+    exact.mem.bind(exact_dram.socket);
+    const auto pace = std::make_shared<const std::vector<PaceRun>>(std::vector<PaceRun>{{1, 1}, {3, 3}});
+    std::array<std::array<BurstTiming, 2>, 2> timing{};
+    const auto run = [&](RoccChannel& rocc, std::array<BurstTiming, 2>& out) {
+        BurstId id[2];
+        for (BurstId& b : id) {
+            Burst w = in_place_burst(PortUser::w, kBase, 4);
+            w.shared_pace = pace;
+            b = rocc.post(std::move(w));
+        }
+        for (int i = 0; i < 2; ++i) out[i] = rocc.wait_done(id[i]);
+    };
+    test::Thread tf("tf", [&] { run(fast, timing[0]); }), te("te", [&] { run(exact, timing[1]); });
+    std::string both;
+    test::Thread tb("tb", [&] {
+        Burst w = in_place_burst(PortUser::w, kBase, 4, {{4, 1}});
+        w.shared_pace = pace;
+        both = test::report_of([&] { fast.post(std::move(w)); });
+    });
+    sc_core::sc_start();
+    for (const auto& mode : timing) {
+        expect_timing(mode[0], 0, 1, 8, 11);
+        expect_timing(mode[1], 9, 10, 17, 20);
+    }
+    EXPECT_EQ(both, "fast: a burst has both a pace and a shared pace");
+}
+
+TEST(RoccChannel, InPlaceNeedsAReadFromDirectlyAccessibleMemory) {
+    sim::Clock clock;
+    Dram dram("dram", Rig::dram_config(0), clock);
+    RoccChannel rocc("rocc", RoccChannelConfig{}, clock, {0});
+    rocc.mem.bind(dram.socket);
+    std::string write, outside;
+    bool view_past_end = true;
+    test::Thread t("t", [&] {
+        Burst w = in_place_burst(PortUser::store, kBase, 2);
+        w.write = true;
+        write = test::report_of([&] { rocc.post(std::move(w)); });
+        outside = test::report_of([&] { rocc.post(in_place_burst(PortUser::u, kBase + 4088, 2)); });
+        view_past_end = rocc.view(kBase + 4088, 2) != nullptr;
+    });
+    sc_core::sc_start();
+    EXPECT_EQ(write, "rocc: a write burst cannot be in place");
+    EXPECT_EQ(outside, "rocc: in-place read of 2 words at 0x80000ff8: the memory grants no direct access there");
+    EXPECT_FALSE(view_past_end);
+}
+
+// The controller's debug reads: through DMI inside the DRAM, a bus error outside it.
+TEST(RoccChannel, PeekReadsMemoryInZeroTime) {
+    sim::Clock clock;
+    Dram dram("dram", Rig::dram_config(30), clock);
+    RoccChannel rocc("rocc", RoccChannelConfig{}, clock, {0});
+    rocc.mem.bind(dram.socket);
+    for (std::uint64_t i = 0; i < 4; ++i) dram.write_backdoor(kBase + 8 * i, &i, 8);
+    std::array<std::uint64_t, 3> got{};
+    std::string outside;
+    test::Thread t("t", [&] {
+        rocc.peek(kBase + 8, 3, got.data());
+        outside = test::report_of([&] { rocc.peek(kBase + 4088, 2, got.data()); });
+    });
+    sc_core::sc_start();
+    EXPECT_EQ(got, (std::array<std::uint64_t, 3>{1, 2, 3}));
+    EXPECT_EQ(sc_core::sc_time_stamp(), sc_core::SC_ZERO_TIME);
+    EXPECT_EQ(dram.accesses(), 0u);
+    EXPECT_EQ(outside, "rocc: bus error: debug read of 16 bytes at 0x80000ff8 is outside memory");
 }
 
 TEST(RoccChannel, UnknownFunctIsRejected) {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -142,6 +143,67 @@ TEST(DecodeCache, ReusesOnlyIdenticalWords) {
     EXPECT_EQ(product(cache, 0x2000, eb, cols_b), want_b);  // another matrix
     EXPECT_EQ(product(cache, 0x1000, eb, cols_b), want_b);  // new words at the old address
     EXPECT_EQ(product(cache, 0x1000, ea, cols_a), want_a);
+}
+
+// Within one layer run the cache takes words seen at the same place as unchanged (the weights
+// stay put while a layer runs); a new run compares them again.
+TEST(DecodeCache, ComparesWordsOncePerRun) {
+    DenseMatrix a(8, 4);
+    for (std::size_t r = 0; r < 8; ++r)
+        for (std::size_t c = 0; c < 4; ++c)
+            if ((r + c) % 2) a.at(r, c) = 1.0f + static_cast<float>(r);
+    DenseMatrix doubled = a;
+    for (float& v : doubled.values) v *= 2.0f;
+    const PackedMatrix pa = pack(a, WeightFormat::esell), pd = pack(doubled, WeightFormat::esell);
+    ASSERT_EQ(pa.words.size(), pd.words.size());  // same places, other values
+    const std::vector<std::uint32_t> segs(pa.segment_words.begin(), pa.segment_words.end());
+    std::vector<std::uint64_t> memory = pa.words;
+    const float x[4] = {1, 2, 3, 4};
+    const float* xs[1] = {x};
+    DecodeCache cache;
+    auto product = [&] {
+        std::vector<float> y(8);
+        float* ys[1] = {y.data()};
+        walk_matrix("test", cache, MatrixRef{WeightFormat::esell, {}, 0x1000, 8, 4}, memory.data(), memory.size(),
+                    segs, nullptr, xs, ys, 1, true);
+        return y;
+    };
+    std::vector<float> want_a(8), want_d(8);
+    dense_matvec(a, x, want_a.data());
+    dense_matvec(doubled, x, want_d.data());
+    cache.begin_run();
+    EXPECT_EQ(product(), want_a);
+    std::copy(pd.words.begin(), pd.words.end(), memory.begin());  // the words change in place
+    EXPECT_EQ(product(), want_a) << "words at the same place in the same run are taken as they were";
+    cache.begin_run();
+    EXPECT_EQ(product(), want_d) << "a new run compares the words again";
+}
+
+// A PE walking a whole stream in place with a keep mask passes over the skipped segments; a
+// row format (CSR) walks every segment. Both give the dense product of what they use.
+TEST(WalkMatrix, WholeStreamKeepAndRowFormat) {
+    DenseMatrix m(6, 10);
+    for (std::size_t r = 0; r < 6; ++r)
+        for (std::size_t c = 0; c < 10; ++c)
+            if ((r * 3 + c) % 4) m.at(r, c) = 0.25f * static_cast<float>(r) - 0.5f * static_cast<float>(c);
+    const float x[10] = {1, -1, 2, 0.5f, -2, 3, 1, 1, -0.5f, 2};
+    const std::vector<bool> keep{true, false, true};  // columns 4..7 skipped
+    float masked[10];
+    for (std::size_t c = 0; c < 10; ++c) masked[c] = keep[c / 4] ? x[c] : 0.0f;
+    std::vector<float> want(6);
+    dense_matvec(m, masked, want.data());
+    for (WeightFormat f : {WeightFormat::esell, WeightFormat::csc_ese, WeightFormat::csr}) {
+        const PackedMatrix p = pack(m, f);
+        const std::vector<std::uint32_t> segs(p.segment_words.begin(), p.segment_words.end());
+        const bool column = is_column_format(f);
+        DecodeCache cache;
+        std::vector<float> y(6);
+        float* ys[1] = {y.data()};
+        const float* xs[1] = {column ? x : masked};
+        walk_matrix("test", cache, MatrixRef{f, {}, 0x1000, 6, 10}, p.words.data(), p.words.size(), segs,
+                    column ? &keep : nullptr, xs, ys, 1, true);
+        EXPECT_EQ(y, want) << weight_format_name(f);
+    }
 }
 
 }  // namespace

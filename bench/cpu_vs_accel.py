@@ -7,23 +7,19 @@ the ISS speed (MIPS) of the CPU-only run.
     bench/cpu_vs_accel.py --vp build/elstm-vp --config configs/mnist.yaml
 """
 import argparse
-import json
 import os
 import re
-import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from vp_run import run_vp  # noqa: E402
 
 
 def run(vp, config, extra):
-    with tempfile.TemporaryDirectory() as tmp:
-        stats = os.path.join(tmp, "stats.json")
-        cmd = [vp, "--config", config, "--vcd", "", "-q", "--stats", stats] + extra
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            sys.exit(f"cpu_vs_accel: {' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr}")
-        with open(stats) as f:
-            return json.load(f), proc.stdout
+    try:
+        return run_vp(vp, config, extra)
+    except RuntimeError as e:
+        sys.exit(f"cpu_vs_accel: {e}")
 
 
 def main():

@@ -11,11 +11,10 @@ output error against the dense fp32 LSTM on the same weights (the worst layer's 
 import argparse
 import concurrent.futures
 import glob
-import json
 import os
-import subprocess
 import sys
-import tempfile
+
+from vp_run import run_vp
 
 BENCHMARKS = ["mnist", "ptb", "wikitext"]
 VARIANTS = ["elstm", "ese", "bbs", "delta", "csr"]  # table order; elstm is the reference
@@ -35,16 +34,10 @@ def order(config):
 
 
 def run(vp, config, sets):
-    with tempfile.TemporaryDirectory() as tmp:
-        stats = os.path.join(tmp, "stats.json")
-        cmd = [vp, "--config", config, "--vcd", "", "-q", "--stats", stats]
-        for s in sets:
-            cmd += ["--set", s]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr.strip()}")
-        with open(stats) as f:
-            return json.load(f)
+    args = []
+    for s in sets:
+        args += ["--set", s]
+    return run_vp(vp, config, args)[0]
 
 
 def skipped(stats):

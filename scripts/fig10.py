@@ -9,11 +9,10 @@ The last columns compare cell fusion with the one-PE `sequential` schedule too.
     scripts/fig10.py --vp build/elstm-vp            # mnist, ptb, wikitext (about a minute)
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
-import tempfile
+
+from vp_run import run_vp
 
 PAPER = {  # Fig. 10: sparse h only, + cell fusion (N_fuse)
     ("mnist", 1): (1.31, 1.40), ("mnist", 2): (1.30, 1.51),
@@ -29,14 +28,10 @@ VARIANTS = {
 
 
 def run(vp, config, extra):
-    with tempfile.TemporaryDirectory() as tmp:
-        stats = os.path.join(tmp, "s.json")
-        cmd = [vp, "--config", config, "--vcd", "", "-q", "--stats", stats] + extra
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            sys.exit(f"fig10: {' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr}")
-        with open(stats) as f:
-            return json.load(f)["runs"]
+    try:
+        return run_vp(vp, config, extra)[0]["runs"]
+    except RuntimeError as e:
+        sys.exit(f"fig10: {e}")
 
 
 def main():

@@ -122,14 +122,7 @@ WorkloadImage build_workload(const PlatformConfig& config) {
             const bool fixed12 = image.datapath == Datapath::fixed && image.format == WeightFormat::csc_ese;
             li.w = pack(l.w, image.format, {fixed12, li.w_frac});
             li.u = pack(l.u, image.format, {fixed12, li.u_frac});
-            std::vector<std::uint8_t> slots;
-            std::size_t first = 0;
-            for (std::size_t j = 0; j < li.w.segment_words.size(); ++j) {
-                segment_word_slots(li.w.format, li.w.options, li.w.words.data() + first, li.w.segment_words[j], j,
-                                   li.w.rows, li.w.cols, slots);
-                first += li.w.segment_words[j];
-            }
-            li.w_value_words = static_cast<std::uint64_t>(std::count(slots.begin(), slots.end(), std::uint8_t{4}));
+            li.w_value_words = value_words(li.w);
         } catch (const Error& e) {
             throw Error(config.source + ": accel.format: layer " + std::to_string(k + 1) + " as " +
                         weight_format_name(image.format) + ": " + e.what());
@@ -203,12 +196,21 @@ AcceleratorBuffers fit_buffers(const PlatformConfig& config, const WorkloadImage
     return need;
 }
 
+namespace {
+
+// The inputs of one sequence: steps × m of the first layer.
+std::vector<float> sequence_inputs(const WorkloadImage& image, std::size_t sequence) {
+    const std::size_t m0 = image.layers[0].input_size;
+    return std::vector<float>(image.inputs.begin() + static_cast<std::ptrdiff_t>(sequence * image.steps * m0),
+                              image.inputs.begin() + static_cast<std::ptrdiff_t>((sequence + 1) * image.steps * m0));
+}
+
+}  // namespace
+
 std::vector<std::vector<float>> golden_outputs(const WorkloadImage& image, std::size_t sequence,
                                                const ScheduleConfig& schedule, std::vector<VariantStats>* stats) {
     std::vector<std::vector<float>> out;
-    const std::size_t m0 = image.layers[0].input_size;
-    std::vector<float> xs(image.inputs.begin() + static_cast<std::ptrdiff_t>(sequence * image.steps * m0),
-                          image.inputs.begin() + static_cast<std::ptrdiff_t>((sequence + 1) * image.steps * m0));
+    std::vector<float> xs = sequence_inputs(image, sequence);
     for (std::size_t k = 0; k < image.layers.size(); ++k) {
         VariantOptions options;
         options.skip = schedule.skip;
@@ -218,17 +220,7 @@ std::vector<std::vector<float>> golden_outputs(const WorkloadImage& image, std::
         options.theta_h = schedule.theta_h;
         options.datapath = image.datapath;
         VariantStats s;
-        if (options.datapath == Datapath::fp32 && options.skip != SkipPolicy::delta) {
-            // E-LSTM's own numerics: the golden LSTM (the same results bit for bit, and it
-            // multiplies W·x of all steps at once, so it is the faster model to check against).
-            const HPruning pruning{options.skip == SkipPolicy::h_block_threshold, options.h_threshold, options.block};
-            HPruningStats h;
-            out.push_back(golden_lstm_layer(image.layers[k], xs, image.steps, pruning, &h));
-            s.h_blocks_total = h.blocks_total;
-            s.h_blocks_skipped = h.blocks_skipped;
-        } else {
-            out.push_back(golden_variant_layer(image.layers[k], xs, image.steps, options, &s));
-        }
+        out.push_back(golden_variant_layer(image.layers[k], xs, image.steps, options, &s));
         if (stats) stats->push_back(s);
         xs = out.back();
     }
@@ -237,9 +229,7 @@ std::vector<std::vector<float>> golden_outputs(const WorkloadImage& image, std::
 
 std::vector<std::vector<float>> fp32_reference_outputs(const WorkloadImage& image, std::size_t sequence) {
     const std::vector<LstmLayerWeights>& layers = image.reference.empty() ? image.layers : image.reference;
-    const std::size_t m0 = layers[0].input_size;
-    std::vector<float> xs(image.inputs.begin() + static_cast<std::ptrdiff_t>(sequence * image.steps * m0),
-                          image.inputs.begin() + static_cast<std::ptrdiff_t>((sequence + 1) * image.steps * m0));
+    std::vector<float> xs = sequence_inputs(image, sequence);
     std::vector<std::vector<float>> out;
     for (const LstmLayerWeights& layer : layers) {
         out.push_back(golden_lstm_layer(layer, xs, image.steps, HPruning{}));
@@ -599,52 +589,53 @@ std::string Platform::position() const {
 
 int Platform::exit_code() const { return core_ ? core_->exit().code : 0; }
 
+std::vector<float> Platform::simulated_h(std::size_t layer, std::size_t sequence) const {
+    const std::size_t n = image_.layers[layer].hidden_size;
+    std::vector<float> h(image_.steps * n), row(padded(n));
+    for (std::size_t t = 0; t < image_.steps; ++t) {
+        dram_->read_backdoor(image_.placed[layer].h_addr[sequence] + 4 * padded(n) * t, row.data(), 4 * row.size());
+        std::copy_n(row.begin(), n, h.begin() + static_cast<std::ptrdiff_t>(t * n));
+    }
+    return h;
+}
+
 GoldenCheck Platform::check_golden() const {
     GoldenCheck check;
     check.tolerance = config_.host.golden_tolerance;
     const std::size_t layers = image_.layers.size();
     check.fp32_max_error.assign(layers, 0.0);
     check.fp32_mean_error.assign(layers, 0.0);
+    // Without quantized weights and with nothing skipped, the golden model is the fp32 reference.
+    const bool golden_is_reference = image_.reference.empty() && config_.schedule.skip == SkipPolicy::none;
     for (std::size_t s = 0; s < image_.sequences; ++s) {
-        const std::vector<std::vector<float>> reference = fp32_reference_outputs(image_, s);
+        std::vector<std::vector<float>> golden;
+        if (check.passed || golden_is_reference) golden = golden_outputs(image_, s, config_.schedule);
+        const std::vector<std::vector<float>> reference =
+            golden_is_reference ? golden : fp32_reference_outputs(image_, s);
         for (std::size_t k = 0; k < layers; ++k) {
             const std::size_t n = image_.layers[k].hidden_size;
-            std::vector<float> row(padded(n));
-            for (std::size_t t = 0; t < image_.steps; ++t) {
-                dram_->read_backdoor(image_.placed[k].h_addr[s] + 4 * padded(n) * t, row.data(), 4 * row.size());
-                for (std::size_t i = 0; i < n; ++i) {
-                    const double e = std::fabs(double(row[i]) - double(reference[k][t * n + i]));
-                    check.fp32_max_error[k] = std::max(check.fp32_max_error[k], e);
-                    check.fp32_mean_error[k] += e / double(n * image_.steps * image_.sequences);
-                }
+            const std::vector<float> h = simulated_h(k, s);
+            for (std::size_t i = 0; i < h.size(); ++i) {
+                const double e = std::fabs(double(h[i]) - double(reference[k][i]));
+                check.fp32_max_error[k] = std::max(check.fp32_max_error[k], e);
+                check.fp32_mean_error[k] += e / double(h.size() * image_.sequences);
             }
-        }
-    }
-    for (std::size_t s = 0; s < image_.sequences && check.passed; ++s) {
-        const std::vector<std::vector<float>> golden = golden_outputs(image_, s, config_.schedule);
-        for (std::size_t k = 0; k < golden.size() && check.passed; ++k) {
-            const std::size_t n = image_.layers[k].hidden_size;
-            std::vector<float> row(padded(n));
-            for (std::size_t t = 0; t < image_.steps && check.passed; ++t) {
-                dram_->read_backdoor(image_.placed[k].h_addr[s] + 4 * padded(n) * t, row.data(), 4 * row.size());
-                for (std::size_t i = 0; i < n; ++i) {
-                    ++check.values;
-                    const float want = golden[k][t * n + i];
-                    // The accelerator adds in the golden model's order, so by default its results
-                    // must agree bit for bit; a CPU-only firmware with its own libm gets a tolerance.
-                    const double diff = std::fabs(static_cast<double>(row[i]) - static_cast<double>(want));
-                    const bool same = check.tolerance == 0.0 ? std::memcmp(&row[i], &want, sizeof want) == 0
-                                                             : diff <= check.tolerance;
-                    if (diff > check.max_abs_diff || std::isnan(diff)) check.max_abs_diff = diff;
-                    if (same) continue;
-                    char buf[200];
-                    std::snprintf(buf, sizeof buf,
-                                  "layer %zu, sequence %zu, step %zu, h[%zu]: %.9g (simulated) vs %.9g (golden)",
-                                  k + 1, s, t, i, static_cast<double>(row[i]), static_cast<double>(want));
-                    check.first_mismatch = buf;
-                    check.passed = false;
-                    break;
-                }
+            for (std::size_t i = 0; i < h.size() && check.passed; ++i) {
+                ++check.values;
+                const float want = golden[k][i];
+                // The accelerator adds in the golden model's order, so by default its results
+                // must agree bit for bit; a CPU-only firmware with its own libm gets a tolerance.
+                const double diff = std::fabs(static_cast<double>(h[i]) - static_cast<double>(want));
+                const bool same = check.tolerance == 0.0 ? std::memcmp(&h[i], &want, sizeof want) == 0
+                                                         : diff <= check.tolerance;
+                if (diff > check.max_abs_diff || std::isnan(diff)) check.max_abs_diff = diff;
+                if (same) continue;
+                char buf[200];
+                std::snprintf(buf, sizeof buf,
+                              "layer %zu, sequence %zu, step %zu, h[%zu]: %.9g (simulated) vs %.9g (golden)", k + 1,
+                              s, i / n, i % n, static_cast<double>(h[i]), static_cast<double>(want));
+                check.first_mismatch = buf;
+                check.passed = false;
             }
         }
     }

@@ -149,6 +149,8 @@ private:
     void simulate();
     std::string failure() const;
     std::string copy_trace(const std::string& path) const;
+    // The h outputs of one layer and sequence as the run left them in DRAM (steps × n).
+    std::vector<float> simulated_h(std::size_t layer, std::size_t sequence) const;
 
     PlatformConfig config_;
     WorkloadImage image_;

@@ -630,6 +630,14 @@ RoccChannelConfig read_rocc(const Item& it) {
     return r;
 }
 
+// The choices of an enum the numeric core names itself: its values 0 .. count−1, in order.
+template <class E>
+Choices<E> named_choices(std::size_t count, const char* (*name)(E)) {
+    Choices<E> choices;
+    for (std::size_t k = 0; k < count; ++k) choices.emplace_back(name(static_cast<E>(k)), static_cast<E>(k));
+    return choices;
+}
+
 const Choices<PeRole> kRoles{{"spmv", PeRole::spmv}, {"spmspv", PeRole::spmspv}};
 
 // `n_pe: n`: n−1 W·x PEs and one U·h PE, as in the paper.
@@ -700,11 +708,8 @@ AcceleratorConfig read_accel(const Item& it, AutoCapacity& automatic) {
     for (const BufferField& b : kBuffers)
         read_buffer(it["buffers"][b.name], a.buffers.*b.config, automatic.*b.automatic);
     read_enum(it["format"], a.format,
-              Choices<WeightFormat>{{"esell", WeightFormat::esell},
-                                    {"csc_ese", WeightFormat::csc_ese},
-                                    {"cbs_bbs", WeightFormat::cbs_bbs},
-                                    {"csr", WeightFormat::csr}});
-    read_enum(it["datapath"], a.datapath, Choices<Datapath>{{"fp32", Datapath::fp32}, {"fixed", Datapath::fixed}});
+              named_choices<WeightFormat>(kWeightFormats, weight_format_name));
+    read_enum(it["datapath"], a.datapath, named_choices<Datapath>(kDatapathCount, datapath_name));
     return a;
 }
 
@@ -721,9 +726,7 @@ ScheduleConfig read_schedule(const Item& it) {
     read_bool(it["pruning"], prune);
     if (!prune) s.skip = SkipPolicy::none;
     read_enum(it["skip"], s.skip,
-              Choices<SkipPolicy>{{"h_block_threshold", SkipPolicy::h_block_threshold},
-                                  {"delta", SkipPolicy::delta},
-                                  {"none", SkipPolicy::none}});
+              named_choices<SkipPolicy>(kSkipPolicyCount, skip_policy_name));
     const Item delta = it["delta"];
     if (delta.present() && s.skip != SkipPolicy::delta) delta.fail("applies to schedule.skip: delta only");
     read_double(delta["theta_x"], s.theta_x, kNonNegative);
@@ -731,9 +734,7 @@ ScheduleConfig read_schedule(const Item& it) {
     return s;
 }
 
-const Choices<PruningKind> kPruningKinds{{"unstructured", PruningKind::unstructured},
-                                         {"load_balanced", PruningKind::load_balanced},
-                                         {"bank_balanced", PruningKind::bank_balanced}};
+const Choices<PruningKind> kPruningKinds = named_choices<PruningKind>(kPruningKindCount, pruning_kind_name);
 
 // An npy path, relative to the YAML file's directory; only its existence is checked here.
 std::string npy_path(const Item& it, const fs::path& dir) {

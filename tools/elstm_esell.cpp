@@ -143,13 +143,7 @@ void print_streams(const DenseMatrix& m) {
         for (bool fixed : {false, true}) {
             if (fixed && f != WeightFormat::csc_ese) continue;  // only ESE packs 12-bit entries
             const PackedMatrix p = packed(m, f, fixed);
-            std::vector<std::uint8_t> slots;
-            std::size_t first = 0;
-            for (std::size_t j = 0; j < p.segment_words.size(); ++j) {
-                segment_word_slots(f, p.options, p.words.data() + first, p.segment_words[j], j, p.rows, p.cols, slots);
-                first += p.segment_words[j];
-            }
-            const auto values = static_cast<std::size_t>(std::count(slots.begin(), slots.end(), std::uint8_t{4}));
+            const std::size_t values = value_words(p);
             const std::string name = std::string(weight_format_name(f)) + (fixed ? " fixed12" : "");
             std::printf("%-16s %12zu %12zu %12zu %12.2f\n", name.c_str(), p.words.size(), p.words.size() - values,
                         values, quads > 0 ? static_cast<double>(p.words.size()) / quads : 0.0);

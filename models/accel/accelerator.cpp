@@ -27,6 +27,14 @@ Burst make_burst(PortUser user, bool write, std::vector<MemRegion> regions, std:
     return b;
 }
 
+// Adds `words` words at `addr` to a burst's regions, extending the last one when they follow it.
+void append_region(std::vector<MemRegion>& regions, std::uint64_t addr, std::uint64_t words) {
+    if (!regions.empty() && regions.back().addr + 8 * regions.back().words == addr)
+        regions.back().words += words;
+    else
+        regions.push_back({addr, words});
+}
+
 // fp32 vectors sit in memory padded to whole 64-bit words, so every step's vector starts on
 // a word the port can fetch.
 std::size_t padded_floats(std::size_t n) { return (n + 1) / 2 * 2; }
@@ -70,6 +78,7 @@ struct Accelerator::LayerState {
     std::vector<std::uint8_t> w_slots;          // weights carried by each word (pace)
     std::vector<std::uint32_t> w_seg_words;     // words of each segment
     std::vector<std::uint64_t> w_seg_first;     // where each segment starts, in words
+    std::vector<std::uint32_t> w_seg_values;    // value words of each segment
     std::uint64_t w_words = 0, w_value_words = 0;
     // U's segments from the word-count table, and where each starts.
     std::vector<std::uint32_t> u_seg_words;
@@ -292,7 +301,12 @@ void Accelerator::read_w_structure(LayerState& L) {
         const std::uint64_t* stream = L.w_view ? L.w_view : copy.data();
         std::size_t first = 0;
         for (std::size_t j = 0; j < segments; ++j) {
+            const std::size_t before = L.w_slots.size();
             segment_word_slots(w.format, w.options, stream + first, L.w_seg_words[j], j, w.rows, w.cols, L.w_slots);
+            L.w_seg_values.push_back(static_cast<std::uint32_t>(
+                std::count_if(L.w_slots.begin() + static_cast<std::ptrdiff_t>(before), L.w_slots.end(),
+                              [](std::uint8_t slot) { return slot != 0; })));
+            L.w_value_words += L.w_seg_values.back();
             first += L.w_seg_words[j];
         }
     } catch (const Error& e) {
@@ -300,8 +314,6 @@ void Accelerator::read_w_structure(LayerState& L) {
                                  e.what())
                                     .c_str());
     }
-    L.w_value_words = static_cast<std::uint64_t>(std::count_if(L.w_slots.begin(), L.w_slots.end(),
-                                                               [](std::uint8_t s) { return s != 0; }));
 }
 
 // PE p of the SpMV PEs takes steps [p·group, p·group + group) of the batch.
@@ -393,7 +405,7 @@ void Accelerator::w_side() {
                 encode_x_deltas(L, k, steps);
             }
             if (L.skip == SkipPolicy::delta && is_column_format(L.w_ref.format)) {
-                select_w_segments(L, wb);
+                select_w_segments(L, k);
                 w.shared_pace = std::make_shared<const std::vector<PaceRun>>(slowest->stream_pace(wb.slots, slowest_steps));
                 w.regions = wb.regions;
             } else {
@@ -517,37 +529,28 @@ void Accelerator::encode_x_deltas(LayerState& L, std::size_t k, std::size_t step
     }
 }
 
-// The segments of W (4 columns of x each) that some step of the batch has a Δx in: only
-// they are fetched, one region per run of neighbouring segments.
-void Accelerator::select_w_segments(LayerState& L, WBatch& wb) {
+// The segments of W (4 columns of x each) that some step of batch k has a Δx in: only they
+// are fetched, one region per run of neighbouring segments. A burst must carry something for
+// the PEs to finish on: with no Δx at all (rare) it fetches the first segment.
+void Accelerator::select_w_segments(LayerState& L, std::size_t k) {
     const std::size_t m = L.r.m, segments = L.w_seg_words.size();
-    const std::vector<float>& dx = L.dx[&wb - L.w_batch];
+    const std::vector<float>& dx = L.dx[k % 2];
+    WBatch& wb = L.w_batch[k % 2];
     wb.keep.assign(segments, false);
     for (std::size_t i = 0; i < dx.size(); ++i)
         if (dx[i] != 0.0f) wb.keep[(i % m) / kSegmentSpan] = true;
+    if (std::find(wb.keep.begin(), wb.keep.end(), true) == wb.keep.end()) wb.keep[0] = true;
     wb.regions.clear();
     wb.slots.clear();
     wb.words = wb.value_words = 0;
     for (std::size_t j = 0; j < segments; ++j) {
         if (!wb.keep[j]) continue;
-        const std::uint64_t addr = L.r.w_addr + 8 * L.w_seg_first[j], words = L.w_seg_words[j];
-        if (!wb.regions.empty() && wb.regions.back().addr + 8 * wb.regions.back().words == addr)
-            wb.regions.back().words += words;
-        else
-            wb.regions.push_back({addr, words});
+        const std::uint64_t words = L.w_seg_words[j];
+        append_region(wb.regions, L.r.w_addr + 8 * L.w_seg_first[j], words);
         const auto first = L.w_slots.begin() + static_cast<std::ptrdiff_t>(L.w_seg_first[j]);
         wb.slots.insert(wb.slots.end(), first, first + static_cast<std::ptrdiff_t>(words));
         wb.words += words;
-        wb.value_words += static_cast<std::uint64_t>(std::count(first, first + static_cast<std::ptrdiff_t>(words), 4));
-    }
-    // An empty burst still has to carry something for the PEs to finish on: no Δx at all is
-    // rare enough that the model fetches the first segment then.
-    if (wb.regions.empty()) {
-        wb.keep[0] = true;
-        wb.regions.push_back({L.r.w_addr, L.w_seg_words[0]});
-        wb.slots.assign(L.w_slots.begin(), L.w_slots.begin() + L.w_seg_words[0]);
-        wb.words = L.w_seg_words[0];
-        wb.value_words = static_cast<std::uint64_t>(std::count(wb.slots.begin(), wb.slots.end(), 4));
+        wb.value_words += L.w_seg_values[j];
     }
 }
 
@@ -630,11 +633,7 @@ void Accelerator::u_side() {
             std::uint64_t words = 0;
             for (std::size_t j = 0; j < L.u_seg_words.size(); ++j) {
                 if (column && !keep[j]) continue;
-                const std::uint64_t addr = L.r.u_addr + 8 * L.u_seg_offset[j];
-                if (!u.regions.empty() && u.regions.back().addr + 8 * u.regions.back().words == addr)
-                    u.regions.back().words += L.u_seg_words[j];
-                else
-                    u.regions.push_back({addr, L.u_seg_words[j]});
+                append_region(u.regions, L.r.u_addr + 8 * L.u_seg_offset[j], L.u_seg_words[j]);
                 words += L.u_seg_words[j];
             }
             if (L.u_view) {

@@ -116,7 +116,7 @@ private:
     void start_layer();
     void read_w_structure(LayerState& L);
     void encode_x_deltas(LayerState& L, std::size_t k, std::size_t steps);
-    void select_w_segments(LayerState& L, WBatch& wb);
+    void select_w_segments(LayerState& L, std::size_t k);
     template <typename T>
     void multiply_wx(LayerState& L, std::size_t k, std::size_t steps);
     template <typename T>

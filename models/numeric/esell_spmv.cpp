@@ -135,27 +135,6 @@ std::uint64_t accumulate_block_column_multi(const std::uint64_t* words, std::siz
     return accumulate(words, count, 0, block_col, rows, cols, xs, ys, nvec);
 }
 
-DecodedColumn decode_block_column(const std::uint64_t* words, std::size_t count, std::size_t block_col,
-                                  std::size_t rows, std::size_t cols) {
-    DecodedColumn column;
-    column.block_col = block_col;
-    BlockColumnReader reader(words, count, 0, block_col, rows, cols);
-    std::array<DecodedBlock, kBatch> blocks;
-    while (const std::size_t n = reader.read(blocks.data(), blocks.size())) {
-        column.blocks.insert(column.blocks.end(), blocks.begin(), blocks.begin() + static_cast<std::ptrdiff_t>(n));
-        for (std::size_t k = 0; k < n; ++k) column.nonzeros += blocks[k].nonzeros;
-    }
-    return column;
-}
-
-std::uint64_t accumulate_decoded(const DecodedColumn& column, std::size_t rows, std::size_t cols,
-                                 const float* const* xs, float* const* ys, std::size_t nvec) {
-    std::vector<PackedX> xg(nvec);
-    for (std::size_t v = 0; v < nvec; ++v) gather_x(xs[v], column.block_col, cols, xg[v]);
-    for (const DecodedBlock& block : column.blocks) apply_block(block, xg.data(), ys, nvec, rows);
-    return column.nonzeros;
-}
-
 WalkStats spmv(const EsellMatrix& e, const float* x, float* y) { return walk(e, &x, &y, 1, keep_all); }
 
 WalkStats spmv_multi(const EsellMatrix& e, const float* const* xs, float* const* ys, std::size_t nvec) {

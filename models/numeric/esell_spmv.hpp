@@ -32,21 +32,6 @@ std::uint64_t accumulate_block_column_multi(const std::uint64_t* words, std::siz
                                             std::size_t block_col, std::size_t rows, std::size_t cols,
                                             const float* const* xs, float* const* ys, std::size_t nvec);
 
-// One block column decoded and checked once, for a simulator that applies the same words
-// again and again (a decode cache): accumulate_decoded then skips the decoding.
-struct DecodedColumn {
-    std::size_t block_col = 0;
-    std::vector<DecodedBlock> blocks;
-    std::uint64_t nonzeros = 0;
-};
-// Throws like accumulate_block_column.
-DecodedColumn decode_block_column(const std::uint64_t* words, std::size_t count, std::size_t block_col,
-                                  std::size_t rows, std::size_t cols);
-// accumulate_block_column_multi from a decoded column of a rows × cols matrix; same sums,
-// same order. Returns the MACs of one vector.
-std::uint64_t accumulate_decoded(const DecodedColumn& column, std::size_t rows, std::size_t cols,
-                                 const float* const* xs, float* const* ys, std::size_t nvec);
-
 // y = E·x (y is overwritten; rows elements). Each y[r] sums its terms in ascending column
 // order from 0.0f, like dense_matvec, so the result is bit-identical to the dense product of the
 // same fp16 weights for finite x (up to the sign of a zero result).

@@ -116,30 +116,12 @@ const char* skip_policy_name(SkipPolicy p) {
     return "?";  // not a SkipPolicy value (a cast from a bad integer)
 }
 
-bool parse_skip_policy(const std::string& name, SkipPolicy& out) {
-    for (SkipPolicy p : {SkipPolicy::h_block_threshold, SkipPolicy::delta, SkipPolicy::none}) {
-        if (name != skip_policy_name(p)) continue;
-        out = p;
-        return true;
-    }
-    return false;
-}
-
 const char* datapath_name(Datapath d) {
     switch (d) {
         case Datapath::fp32: return "fp32";
         case Datapath::fixed: return "fixed";
     }
     return "?";  // not a Datapath value (a cast from a bad integer)
-}
-
-bool parse_datapath(const std::string& name, Datapath& out) {
-    for (Datapath d : {Datapath::fp32, Datapath::fixed}) {
-        if (name != datapath_name(d)) continue;
-        out = d;
-        return true;
-    }
-    return false;
 }
 
 DenseMatrix quantize_weights(const DenseMatrix& m, int& frac_bits) {
@@ -212,6 +194,19 @@ std::vector<bool> nonzero_blocks(const float* delta, std::size_t n, std::size_t 
 std::vector<float> golden_variant_layer(const LstmLayerWeights& layer, const std::vector<float>& xs,
                                         std::size_t steps, const VariantOptions& options,
                                         VariantStats* stats) {
+    if (options.datapath == Datapath::fp32 && options.skip != SkipPolicy::delta) {
+        // E-LSTM's own numerics: the golden LSTM gives the same results bit for bit, and faster
+        // (it multiplies W·x of all steps at once); it checks its arguments itself.
+        HPruningStats h;
+        std::vector<float> out = golden_lstm_layer(
+            layer, xs, steps, HPruning{options.skip == SkipPolicy::h_block_threshold, options.h_threshold, options.block},
+            &h);
+        if (stats) {
+            stats->h_blocks_total += h.blocks_total;
+            stats->h_blocks_skipped += h.blocks_skipped;
+        }
+        return out;
+    }
     layer.validate();
     if (options.block == 0) throw Error("variant LSTM: block size must be > 0");
     if (xs.size() != steps * layer.input_size) {

@@ -15,15 +15,15 @@ enum class SkipPolicy : std::uint8_t {
     delta = 1,              // DeltaLSTM: multiply only the changes above Θx, Θh; delta memories
     none = 2,               // every block of h is used
 };
+constexpr std::size_t kSkipPolicyCount = 3;
 const char* skip_policy_name(SkipPolicy p);  // "h_block_threshold", "delta", "none"
-bool parse_skip_policy(const std::string& name, SkipPolicy& out);
 
 enum class Datapath : std::uint8_t {
     fp32 = 0,   // fp16 weights, fp32 activations and sums (E-LSTM)
     fixed = 1,  // 12-bit weights, 16-bit activations, exact integer sums; gate math in fp32
 };
+constexpr std::size_t kDatapathCount = 2;
 const char* datapath_name(Datapath d);  // "fp32", "fixed"
-bool parse_datapath(const std::string& name, Datapath& out);
 
 // Fixed point: weights q·2^-f, |q| ≤ 2047, f per matrix the largest that fits its largest
 // |value| (q = round half to even of value·2^f); activations (x, h) q·2^-14 with q an int16
@@ -73,8 +73,8 @@ struct VariantStats {
 //    t = 0); Mx += W·dx, Mh += U·dh (Mx = Mh = 0 at t = 0); wx = Mx, uh = Mh.
 //  - products by matvec_acc<T> (T = float, or double for fixed), memories in T;
 //    preact = lstm_preactivation(float(wx), float(uh), bias); lstm_cell_update in fp32.
-// With skip none and fp32 it equals golden_lstm_layer without pruning bit for bit; with
-// h_block_threshold and fp32, golden_lstm_layer with pruning.
+// With fp32 and skip none or h_block_threshold this is golden_lstm_layer, without or with
+// pruning (the same sums, computed faster).
 std::vector<float> golden_variant_layer(const LstmLayerWeights& layer, const std::vector<float>& xs,
                                         std::size_t steps, const VariantOptions& options,
                                         VariantStats* stats = nullptr);

@@ -783,4 +783,20 @@ void segment_word_slots(WeightFormat f, const PackOptions& options, const std::u
     }
 }
 
+std::vector<std::uint8_t> word_slots(const PackedMatrix& p) {
+    std::vector<std::uint8_t> slots;
+    slots.reserve(p.words.size());
+    std::size_t first = 0;
+    for (std::size_t j = 0; j < p.segment_words.size(); ++j) {
+        segment_word_slots(p.format, p.options, p.words.data() + first, p.segment_words[j], j, p.rows, p.cols, slots);
+        first += p.segment_words[j];
+    }
+    return slots;
+}
+
+std::size_t value_words(const PackedMatrix& p) {
+    const std::vector<std::uint8_t> slots = word_slots(p);
+    return static_cast<std::size_t>(std::count_if(slots.begin(), slots.end(), [](std::uint8_t s) { return s != 0; }));
+}
+
 }  // namespace elstm

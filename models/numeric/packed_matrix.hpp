@@ -81,5 +81,9 @@ DecodedSegment decode_segment(WeightFormat f, const PackOptions& options, const 
 // ceil(4 / macc_per_cycle) cycles per step. Assumes a well-formed segment.
 void segment_word_slots(WeightFormat f, const PackOptions& options, const std::uint64_t* words, std::size_t count,
                         std::size_t seg, std::size_t rows, std::size_t cols, std::vector<std::uint8_t>& out);
+// segment_word_slots over every segment of p, in stream order.
+std::vector<std::uint8_t> word_slots(const PackedMatrix& p);
+// The words of p whose slots feed the MACs (the others steer the decoder).
+std::size_t value_words(const PackedMatrix& p);
 
 }  // namespace elstm

@@ -19,6 +19,7 @@ namespace elstm {
 // The level is the same over the whole matrix; which groups get the +1 and where the non-zeros
 // sit inside a group is drawn from the seed. Total zeros as for unstructured.
 enum class PruningKind : std::uint8_t { unstructured, load_balanced, bank_balanced };
+constexpr std::size_t kPruningKindCount = 3;
 const char* pruning_kind_name(PruningKind k);  // "unstructured", "load_balanced", "bank_balanced"
 // False if `name` is none of the names above.
 bool parse_pruning_kind(const std::string& name, PruningKind& out);

@@ -59,30 +59,14 @@ VariantOptions options(SkipPolicy skip, Datapath datapath) {
     return o;
 }
 
-TEST(VariantNames, RoundTripAndReject) {
-    for (SkipPolicy p : {SkipPolicy::h_block_threshold, SkipPolicy::delta, SkipPolicy::none}) {
-        SkipPolicy q = SkipPolicy::none;
-        ASSERT_TRUE(parse_skip_policy(skip_policy_name(p), q));
-        EXPECT_EQ(q, p);
-    }
+TEST(VariantNames, NamesAndCounts) {
     EXPECT_STREQ(skip_policy_name(SkipPolicy::h_block_threshold), "h_block_threshold");
     EXPECT_STREQ(skip_policy_name(SkipPolicy::delta), "delta");
     EXPECT_STREQ(skip_policy_name(SkipPolicy::none), "none");
-    for (Datapath d : {Datapath::fp32, Datapath::fixed}) {
-        Datapath e = Datapath::fixed;
-        ASSERT_TRUE(parse_datapath(datapath_name(d), e));
-        EXPECT_EQ(e, d);
-    }
+    EXPECT_EQ(static_cast<std::size_t>(SkipPolicy::none) + 1, kSkipPolicyCount);
     EXPECT_STREQ(datapath_name(Datapath::fp32), "fp32");
     EXPECT_STREQ(datapath_name(Datapath::fixed), "fixed");
-
-    SkipPolicy p = SkipPolicy::delta;
-    EXPECT_FALSE(parse_skip_policy("Delta", p));
-    EXPECT_FALSE(parse_skip_policy("", p));
-    EXPECT_EQ(p, SkipPolicy::delta);  // untouched on failure
-    Datapath d = Datapath::fixed;
-    EXPECT_FALSE(parse_datapath("fp16", d));
-    EXPECT_EQ(d, Datapath::fixed);
+    EXPECT_EQ(static_cast<std::size_t>(Datapath::fixed) + 1, kDatapathCount);
 }
 
 TEST(QuantizeActivation, RoundsHalfToEvenAndSaturates) {
@@ -251,6 +235,8 @@ TEST(MatvecAcc, DoubleIsExactOnFixedPoint) {
     }
 }
 
+// golden_variant_layer hands E-LSTM's own numerics to golden_lstm_layer: these two pin how the
+// options and the stats map onto it.
 TEST(GoldenVariant, SkipNoneFp32IsGoldenWithoutPruning) {
     const RandomCase rc = random_case();
     VariantStats stats;

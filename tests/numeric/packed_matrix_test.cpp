@@ -378,6 +378,9 @@ TEST(PackedMatrix, CsrHandWorked) {
                        }));
     EXPECT_EQ(p.segment_words, (std::vector<std::uint16_t>{7, 5}));
     EXPECT_EQ(slots_of(p, 0, 0), (std::vector<std::uint8_t>{0, 0, 4, 0, 4, 0, 4}));
+    // The whole stream: segment 0's slots then segment 1's (head, then two index/value pairs).
+    EXPECT_EQ(word_slots(p), (std::vector<std::uint8_t>{0, 0, 4, 0, 4, 0, 4, 0, 0, 4, 0, 4}));
+    EXPECT_EQ(value_words(p), 5u);
 }
 
 // A csr row of 6 entries takes two pairs; the second is padded with (column 0, value 0).

@@ -320,6 +320,7 @@ TEST(PruningKind, NamesRoundTrip) {
     EXPECT_STREQ(pruning_kind_name(PruningKind::unstructured), "unstructured");
     EXPECT_STREQ(pruning_kind_name(PruningKind::load_balanced), "load_balanced");
     EXPECT_STREQ(pruning_kind_name(PruningKind::bank_balanced), "bank_balanced");
+    EXPECT_EQ(static_cast<std::size_t>(PruningKind::bank_balanced) + 1, kPruningKindCount);
     PruningKind k = PruningKind::bank_balanced;
     EXPECT_FALSE(parse_pruning_kind("balanced", k));
     EXPECT_EQ(k, PruningKind::bank_balanced);

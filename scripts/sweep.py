@@ -5,20 +5,22 @@ row per point, resumable.
     scripts/sweep.py --config configs/ptb.yaml --n-pe 2..6 --n-fuse 1..8 -o sweep.csv
     scripts/sweep.py --config configs/ptb.yaml --param accel.vector_pe.lanes=4,8,16 -o lanes.csv
     scripts/sweep.py ... -o sweep.csv --emit-slurm sweep.sbatch    # one Slurm array task per point
-    scripts/sweep.py --merge sweep.csv sweep.parts/point_*.csv       # merge the tasks' rows
+    scripts/sweep.py --merge sweep.csv sweep.parts                   # merge the tasks' rows
 
 A value is a list "a,b,c" (commas inside [] or {} belong to the value: "[3,2],[2,2]") whose items
 may be inclusive integer ranges "a..b". Every point of the cartesian product runs with
 schedule.kind=cell_fusion (unless schedule.kind is swept or set); each distinct point without
 schedule.n_fuse also runs once with schedule.kind=sequential, the baseline of the speedup columns.
 Rerunning the same command skips the points already in the CSV with status ok (failed points are
-kept, or retried with --retry-failed). Ctrl-C stops launching points and waits for the running
+kept, or retried with --retry-failed); a CSV computed under another configuration (config file,
+its content or the fixed --set overrides) is refused. Ctrl-C stops launching points and waits for the running
 ones; a second Ctrl-C (or SIGTERM) kills them, and their points are left for the resume.
 Exit status: 0 every point ok, 1 some point failed, 2 bad arguments, 130 interrupted.
 """
 import argparse
 import concurrent.futures as cf
 import csv
+import hashlib
 import itertools
 import json
 import os
@@ -31,12 +33,17 @@ import tempfile
 import threading
 import time
 
+import slurm_array
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KIND = "schedule.kind"
 NFUSE = "schedule.n_fuse"
 SEQUENTIAL = "sequential"
 SHORTHANDS = (("n_pe", "accel.n_pe"), ("n_fuse", NFUSE))
 LAYER_COLUMN = re.compile(r"cycles_L(\d+)$")
+# What a row was computed under, besides its parameters: the config file (absolute), its content
+# and the fixed --set overrides. A row is reused only under the same three.
+IDENTITY = ("config", "config_sha256", "sets")
 
 
 class UsageError(Exception):
@@ -144,6 +151,35 @@ def describe(row, keys):
     return " ".join(f"{k}={row[k]}" for k in keys if row[k] != "")
 
 
+def file_sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def sweep_identity(config, fixed):
+    path = os.path.realpath(config)
+    return {"config": path, "config_sha256": file_sha256(path),
+            "sets": shlex.join(f"{k}={v}" for k, v in fixed.items())}
+
+
+def describe_identity(identity):
+    text = f"{identity.get('config') or '?'} (sha256 {(identity.get('config_sha256') or '?')[:12]})"
+    return text + (f" with --set {identity['sets']}" if identity.get("sets") else "")
+
+
+def identity_of(row):
+    return {k: row.get(k) or "" for k in IDENTITY}
+
+
+def check_identity(path, rows, identity):
+    """Refuses rows computed under another configuration: reusing them would mix results."""
+    for row in rows:
+        if identity_of(row) != identity:
+            raise UsageError(f"{path} holds points computed with {describe_identity(identity_of(row))}, "
+                             f"this sweep runs {describe_identity(identity)}: choose another -o "
+                             f"(or remove {path} to recompute)")
+
+
 # ---------------------------------------------------------------- CSV rows
 
 def columns(keys, n_layers):
@@ -151,7 +187,8 @@ def columns(keys, n_layers):
     layers = range(1, n_layers + 1)
     return (list(keys) + ["status", "error", "cycles"] + [f"cycles_L{i}" for i in layers]
             + ["speedup"] + [f"speedup_L{i}" for i in layers]
-            + ["pe_utilisation", "port_utilisation_w", "port_utilisation_u", "area", "wall_s"])
+            + ["pe_utilisation", "port_utilisation_w", "port_utilisation_u", "area", "wall_s"]
+            + list(IDENTITY))
 
 
 def row_layers(row):
@@ -204,13 +241,14 @@ class Table:
     running points), rewritten whole when the columns widen, a point is replaced, or the sweep
     ends (to fill in speedups). Rewrites go through a temporary file, so the CSV is always whole."""
 
-    def __init__(self, path, keys):
+    def __init__(self, path, keys, identity):
         self.path, self.keys, self.rows, self.n_layers = path, keys, {}, 0
         if os.path.exists(path) and os.path.getsize(path) > 0:
             old_keys, self.rows = read_csv(path)
             if set(old_keys) != set(keys):
                 raise UsageError(f"{path} sweeps {', '.join(old_keys)}, this sweep "
                                  f"{', '.join(keys)}: choose another -o")
+            check_identity(path, self.rows.values(), identity)
             self.keys = old_keys  # the file's column order, whatever the order of the options
             self.n_layers = max([row_layers(r) for r in self.rows.values()], default=0)
         self.save()
@@ -299,12 +337,12 @@ def failure(returncode, out, err):
     return f"exit code {returncode}"
 
 
-def run_point(vp, config, fixed, point, timeout, control):
+def run_point(vp, config, fixed, point, timeout, control, identity):
     """Runs one point; returns its row, or None when the sweep was interrupted before or while
     it ran (so the resume runs it)."""
     if control.stop:
         return None
-    row = dict(point)
+    row = dict(point, **identity)
     with tempfile.TemporaryDirectory(prefix="elstm-sweep-") as tmp:
         stats_path = os.path.join(tmp, "stats.json")
         start = time.monotonic()
@@ -345,8 +383,8 @@ def run_point(vp, config, fixed, point, timeout, control):
         return dict(row, status="ok", error="", **figures)
 
 
-def run_sweep(args, params, fixed, points):
-    table = Table(args.out, list(params))
+def run_sweep(args, params, fixed, points, identity):
+    table = Table(args.out, list(params), identity)
     todo = [p for p in points if not table.done(p, args.retry_failed)]
     n_seq = sum(p[KIND] == SEQUENTIAL for p in points)
     jobs = min(args.jobs, len(todo)) or 1
@@ -355,7 +393,7 @@ def run_sweep(args, params, fixed, points):
     control = Control()
     old = {s: signal.signal(s, control.on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        finished = collect(args, fixed, todo, jobs, table, control)
+        finished = collect(args, fixed, todo, jobs, table, control, identity)
     finally:
         for s, handler in old.items():
             signal.signal(s, handler)
@@ -367,12 +405,13 @@ def run_sweep(args, params, fixed, points):
     return report_failures(table, points)
 
 
-def collect(args, fixed, todo, jobs, table, control):
+def collect(args, fixed, todo, jobs, table, control, identity):
     """Runs the points on a thread pool (each thread waits on its elstm-vp process) and adds each
     row as it finishes. Returns the number of points finished."""
     finished, cancelled, killed = 0, False, False
     with cf.ThreadPoolExecutor(max_workers=jobs) as pool:
-        pending = {pool.submit(run_point, args.vp, args.config, fixed, p, args.timeout, control): p
+        pending = {pool.submit(run_point, args.vp, args.config, fixed, p, args.timeout, control,
+                               identity): p
                    for p in todo}
         while pending:
             done, _ = cf.wait(pending, timeout=0.2, return_when=cf.FIRST_COMPLETED)
@@ -415,10 +454,16 @@ def log(text):
 
 # ---------------------------------------------------------------- Slurm and merging
 
-def task_command(args, params, fixed):
-    """The sweep's own command line, canonical: what every array task reruns with --point."""
+MANIFEST = "sweep.json"  # in the parts folder: the emitted sweep's points, for --merge
+PART = re.compile(r"point_(\d+)\.csv$")
+
+
+def task_command(args, params, fixed, identity):
+    """The sweep's own command line, canonical and absolute (a task may run on another node and in
+    another folder): what every array task reruns with --point. The task checks the config's
+    hash before it runs anything."""
     cmd = ["python3", os.path.abspath(__file__), "--vp", os.path.abspath(args.vp),
-           "--config", args.config]
+           "--config", identity["config"], "--config-sha256", identity["config_sha256"]]
     for key, values in params.items():
         cmd += ["--param", f"{key}={','.join(values)}"]
     for key, value in fixed.items():
@@ -428,58 +473,118 @@ def task_command(args, params, fixed):
     return cmd
 
 
-def emit_slurm(args, params, fixed, points):
-    """A bash sbatch script: one array task per point, each writing its row to a part file."""
+def emit_slurm(args, params, fixed, points, identity):
+    """A bash sbatch script, one array task per point, each writing its row to a part file; and
+    the manifest of the points in the parts folder."""
     out = os.path.abspath(args.out)
     parts = os.path.splitext(out)[0] + ".parts"
+    script = os.path.abspath(args.emit_slurm)
+    keys = list(params)
     os.makedirs(parts, exist_ok=True)  # Slurm opens the tasks' logs there before they start
-    merge = ["python3", os.path.abspath(__file__), "--merge", out]
-    lines = [
-        "#!/bin/bash",
-        "#SBATCH --job-name=elstm-sweep",
-        f"#SBATCH --array=0-{len(points) - 1}",
-        "#SBATCH --cpus-per-task=1",
-        f"#SBATCH --output={parts}/slurm-%A_%a.log",
-    ] + [f"#SBATCH {opt}" for opt in args.sbatch] + [
-        f"# {len(points)} points of elstm-vp --config {args.config}, one per task; when all are done,",
-        f"# merge the parts: {shlex.join(merge)} {shlex.quote(parts)}/point_*.csv",
-        "set -euo pipefail",
-        f"cd {shlex.quote(os.getcwd())}",
-        "id=$SLURM_ARRAY_TASK_ID",
-        # --retry-failed: a resubmitted task reruns its point unless its part file holds it ok.
-        f"exec {shlex.join(task_command(args, params, fixed))} --jobs 1 --retry-failed --point \"$id\" "
-        f"--out {shlex.quote(parts)}/point_\"$id\".csv",
-    ]
-    with open(args.emit_slurm, "w") as f:
-        f.write("\n".join(lines) + "\n")
+    with open(os.path.join(parts, MANIFEST), "w") as f:
+        json.dump(dict(identity, script=script, vp=os.path.abspath(args.vp), keys=keys,
+                       points=points), f, indent=1)
+    merge = shlex.join(["python3", os.path.abspath(__file__), "--merge", out, parts])
+    comments = [f"{len(points)} points of {os.path.abspath(args.vp)} --config {identity['config']}",
+                f"(sha256 {identity['config_sha256']}), one per task, fixed --set: "
+                f"{identity['sets'] or 'none'}.",
+                "Task K writes its row to point_K.csv next to its log slurm-<job>_K.log.",
+                f"When all are done: {merge}", ""]
+    comments += [f"task {k}: {describe(p, keys)}" for k, p in enumerate(points)]
+    # --retry-failed: a resubmitted task reruns its point unless its part file holds it ok.
+    command = (f"{shlex.join(task_command(args, params, fixed, identity))} --jobs 1 --retry-failed "
+               f"--point \"$id\" --out {shlex.quote(parts)}/point_\"$id\".csv")
+    with open(script, "w") as f:
+        f.write(slurm_array.script_text(len(points), parts, args.sbatch, comments, os.getcwd(),
+                                        command))
     log(f"wrote {args.emit_slurm}: {len(points)} array tasks; submit with sbatch {args.emit_slurm}, "
-        f"then {shlex.join(merge)} {parts}/point_*.csv")
+        f"then {merge}")
     return 0
 
 
-def merge_csvs(out, parts):
+def merge_sources(sources):
+    """The part files to merge and the manifest, if a source is an emitted sweep's parts folder
+    (then its point_K.csv files, in task order)."""
+    parts, manifest, log_dir = [], None, None
+    for source in sources:
+        if not os.path.isdir(source):
+            parts.append(source)
+            continue
+        try:
+            with open(os.path.join(source, MANIFEST)) as f:
+                manifest = json.load(f)
+        except (OSError, ValueError) as e:
+            raise UsageError(f"{source}: not the parts folder of an --emit-slurm sweep "
+                             f"({MANIFEST}: {getattr(e, 'strerror', None) or e})")
+        log_dir = source
+        found = [(int(m.group(1)), name) for name in os.listdir(source)
+                 for m in [PART.fullmatch(name)] if m and os.path.isfile(os.path.join(source, name))]
+        parts += [os.path.join(source, name) for _, name in sorted(found)]
+    return parts, manifest, log_dir
+
+
+def report_tasks(manifest, log_dir, keys, rows):
+    """Every point of the manifest without an ok row, with its task's log, and the command that
+    resubmits just those tasks. Returns how many."""
+    missing = []
+    for task, point in enumerate(manifest["points"]):
+        row = rows.get(point_key(point, keys))
+        if row is not None and row["status"] == "ok":
+            continue
+        missing.append(task)
+        task_log = slurm_array.task_log(log_dir, task)
+        if row is not None:
+            what = f"failed: {row['error']}" + (f" (log {task_log})" if task_log else "")
+        elif task_log:
+            what = f"no result; log {task_log}: {slurm_array.last_line(task_log)}"
+        else:
+            what = "no result and no log (the task never ran)"
+        log(f"point {task} ({describe(point, keys)}): {what}")
+    if missing:
+        log(f"{len(missing)} of {len(manifest['points'])} points have no ok row; resubmit just them: "
+            f"{slurm_array.resubmit_command(manifest['script'], missing)}")
+    return len(missing)
+
+
+def merge_csvs(out, sources):
     """One CSV from part files: one row per point, an ok row wins over a failed one, a later file
-    over an earlier one; speedups recomputed."""
-    if not parts:
-        raise UsageError("--merge OUT.csv PART.csv...: no part files")
-    keys, rows = None, {}
+    over an earlier one; speedups recomputed. All rows must come from one configuration. With a
+    parts folder, the rows follow the order of the points and every point without an ok row is
+    reported."""
+    if not sources:
+        raise UsageError("--merge OUT.csv PARTS_FOLDER|PART.csv...: nothing to merge")
+    parts, manifest, log_dir = merge_sources(sources)
+    keys = manifest["keys"] if manifest else None
+    identity = {k: manifest[k] for k in IDENTITY} if manifest else None
+    first, rows = (log_dir + "/" + MANIFEST) if manifest else None, {}
     for path in parts:
         try:
             part_keys, part_rows = read_csv(path)
         except OSError as e:
             raise UsageError(f"{path}: {e.strerror}")
         if keys is not None and part_keys != keys:
-            raise UsageError(f"{path} sweeps {', '.join(part_keys)}, {parts[0]} {', '.join(keys)}")
-        keys = part_keys
+            raise UsageError(f"{path} sweeps {', '.join(part_keys)}, {first} {', '.join(keys)}")
+        keys, first = keys or part_keys, first or path
         for key, row in part_rows.items():
+            identity = identity or identity_of(row)
+            if identity_of(row) != identity:
+                raise UsageError(f"{path} holds points computed with "
+                                 f"{describe_identity(identity_of(row))}, {first} with "
+                                 f"{describe_identity(identity)}: not one sweep")
             if key not in rows or row["status"] == "ok" or rows[key]["status"] != "ok":
                 rows[key] = row
+    if keys is None:
+        raise UsageError("--merge: no part files")
+    if manifest:
+        order = {point_key(p, keys): i for i, p in enumerate(manifest["points"])}
+        rows = dict(sorted(rows.items(), key=lambda item: order.get(item[0], len(order))))
     for row in rows.values():
         fill_speedup(row, rows, keys)
     write_csv(out, keys, rows.values(), max([row_layers(r) for r in rows.values()], default=0))
     failed = sum(r["status"] != "ok" for r in rows.values())
     log(f"merged {len(parts)} files into {out}: {len(rows)} points, {failed} failed")
-    return 1 if failed else 0
+    missing = report_tasks(manifest, log_dir, keys, rows) if manifest else 0
+    return 1 if failed or missing else 0
 
 
 # ---------------------------------------------------------------- command line
@@ -489,6 +594,8 @@ def parse_args(argv):
                                  epilog="\n".join(__doc__.splitlines()[2:]),
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", help="platform YAML, passed to every run")
+    ap.add_argument("--config-sha256", metavar="HEX",
+                    help="refuse to run unless the config's content has this hash (Slurm tasks)")
     ap.add_argument("--n-pe", dest="n_pe", metavar="VALUES", help="short for --param accel.n_pe=VALUES")
     ap.add_argument("--n-fuse", dest="n_fuse", metavar="VALUES",
                     help="short for --param schedule.n_fuse=VALUES")
@@ -507,7 +614,8 @@ def parse_args(argv):
     ap.add_argument("--sbatch", action="append", default=[], metavar="OPTION",
                     help="extra #SBATCH line for --emit-slurm, e.g. --sbatch=--time=0:30:00")
     ap.add_argument("--merge", nargs="+", metavar="CSV",
-                    help="OUT.csv PART.csv...: merge part files into OUT.csv, run nothing")
+                    help="OUT.csv PARTS_FOLDER|PART.csv...: merge the part files of a Slurm "
+                    "sweep into OUT.csv, run nothing")
     return ap.parse_args(argv)
 
 
@@ -524,15 +632,20 @@ def main(argv=None):
             raise UsageError(f"--jobs {args.jobs}: must be at least 1")
         params, fixed = sweep_params(args)
         points = sweep_points(params)
+        identity = sweep_identity(args.config, fixed)
+        if args.config_sha256 and args.config_sha256 != identity["config_sha256"]:
+            raise UsageError(f"{identity['config']}: content changed since the sweep was emitted "
+                             f"(sha256 {identity['config_sha256'][:12]}, expected "
+                             f"{args.config_sha256[:12]}); emit the script again")
         if args.emit_slurm:
-            return emit_slurm(args, params, fixed, points)
+            return emit_slurm(args, params, fixed, points, identity)
         if not os.access(args.vp, os.X_OK):
             raise UsageError(f"{args.vp}: no elstm-vp there; build it or pass --vp")
         if args.point is not None:
             if not 0 <= args.point < len(points):
                 raise UsageError(f"--point {args.point}: the sweep has points 0..{len(points) - 1}")
             points = [points[args.point]]
-        return run_sweep(args, params, fixed, points)
+        return run_sweep(args, params, fixed, points, identity)
     except (UsageError, OSError) as e:
         print(f"sweep: {e}", file=sys.stderr)
         return 2

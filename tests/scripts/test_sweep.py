@@ -126,7 +126,7 @@ class PointsTest(unittest.TestCase):
         self.assertEqual(sweep.columns(["accel.n_pe", "schedule.kind"], 2), [
             "accel.n_pe", "schedule.kind", "status", "error", "cycles", "cycles_L1", "cycles_L2",
             "speedup", "speedup_L1", "speedup_L2", "pe_utilisation", "port_utilisation_w",
-            "port_utilisation_u", "area", "wall_s"])
+            "port_utilisation_u", "area", "wall_s", "config", "config_sha256", "sets"])
 
     def test_stats_figures(self):
         runs = [dict(layer=l, sequence=s, cycles=c, port_utilisation_w=w, port_utilisation_u=0.5)
@@ -283,6 +283,110 @@ class SweepRunTest(unittest.TestCase):
         self.assertEqual(proc.returncode, 2)
         self.assertIn("points 0..5", proc.stderr)
 
+    def test_resume_refuses_another_configuration(self):
+        self.assertEqual(self.sweep("--n-pe", "2", "--set", "workload.steps=12").returncode, 0)
+        self.assertEqual(len(self.invocations()), 2)
+        _, rows = read_rows(self.csv)
+        digest = sweep.file_sha256(self.config)
+        self.assertEqual({(r["config"], r["config_sha256"], r["sets"]) for r in rows},
+                         {(os.path.realpath(self.config), digest, "workload.steps=12")})
+        other = os.path.join(self.dir, "other.yaml")
+        with open(other, "w") as f:
+            f.write("# another workload\n")
+        changes = [(["--config", other, "--set", "workload.steps=12"], "other.yaml"),
+                   (["--set", "workload.steps=28"], "c.yaml"),
+                   (["--set", "workload.steps=12", "--set", "dram.latency=0"], "c.yaml")]
+        for extra, config in changes:
+            with self.subTest(extra=extra):
+                proc = self.sweep("--n-pe", "2", *extra)
+                self.assertEqual(proc.returncode, 2, proc.stderr)
+                self.assertIn(f"sweep: {self.csv} holds points computed with {os.path.realpath(self.config)} "
+                              f"(sha256 {digest[:12]}) with --set workload.steps=12, this sweep runs "
+                              f"{os.path.realpath(os.path.join(self.dir, config))}", proc.stderr)
+                self.assertIn("choose another -o", proc.stderr)
+        with open(self.config, "w") as f:
+            f.write("# edited\n")
+        proc = self.sweep("--n-pe", "2", "--set", "workload.steps=12")
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn(f"this sweep runs {os.path.realpath(self.config)} (sha256 "
+                      f"{sweep.file_sha256(self.config)[:12]}) with --set workload.steps=12", proc.stderr)
+        self.assertEqual(len(self.invocations()), 2, "a point ran under a configuration it was not keyed on")
+        _, after = read_rows(self.csv)
+        self.assertEqual(after, rows)
+
+    def emit(self, *extra):
+        script = os.path.join(self.dir, "sweep.sbatch")
+        proc = self.sweep("--n-pe", "2..3", "--n-fuse", "1,2", "--set", "workload.steps=12",
+                          "--emit-slurm", script, *extra)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return script, os.path.join(self.dir, "sweep.parts")
+
+    def run_task(self, script, task, env=None, job=None):
+        """Task `task` as Slurm would run it; with `job`, its output goes where Slurm puts it."""
+        run = subprocess.run(["bash", script], env=dict(self.env, SLURM_ARRAY_TASK_ID=str(task), **(env or {})),
+                             capture_output=True, text=True, timeout=60)
+        if job is not None:
+            with open(os.path.join(self.dir, "sweep.parts", f"slurm-{job}_{task}.log"), "w") as f:
+                f.write(run.stdout + run.stderr)
+        return run
+
+    def merge(self, *sources):
+        return subprocess.run([sys.executable, SWEEP, "--merge", self.csv, *sources],
+                              capture_output=True, text=True, timeout=60)
+
+    def test_task_checks_the_config_hash(self):
+        script, _ = self.emit()
+        with open(self.config, "w") as f:
+            f.write("dram: {latency: 0}\n")
+        run = self.run_task(script, 2)
+        self.assertEqual(run.returncode, 2)
+        self.assertEqual(run.stderr.strip(), f"sweep: {os.path.realpath(self.config)}: content changed since the "
+                         f"sweep was emitted (sha256 {sweep.file_sha256(self.config)[:12]}, expected "
+                         f"{sweep.file_sha256(os.devnull)[:12]}); emit the script again")
+        self.assertEqual(self.invocations(), [])
+
+    def test_merge_reports_missing_and_failed_tasks(self):
+        script, parts = self.emit()
+        # Task 1 fails its point, task 3 dies before writing its row, task 5 never runs.
+        for task in range(5):
+            run = self.run_task(script, task, job=40, env={"FAKE_FAIL": "accel.n_pe=3"} if task == 1 else None)
+            self.assertEqual(run.returncode, 1 if task == 1 else 0, run.stderr)
+        os.remove(os.path.join(parts, "point_3.csv"))
+        with open(os.path.join(parts, "slurm-40_3.log"), "a") as f:
+            f.write("slurmstepd: error: *** JOB 43 ON node1 CANCELLED DUE TO TIME LIMIT ***\n")
+        proc = self.merge(parts)
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertEqual(proc.stderr.splitlines()[1:], [
+            f"sweep: point 1 (accel.n_pe=3 schedule.kind=sequential): failed: elstm-vp: pretend failure "
+            f"(log {parts}/slurm-40_1.log)",
+            f"sweep: point 3 (accel.n_pe=2 schedule.n_fuse=2 schedule.kind=cell_fusion): no result; log "
+            f"{parts}/slurm-40_3.log: slurmstepd: error: *** JOB 43 ON node1 CANCELLED DUE TO TIME LIMIT ***",
+            f"sweep: point 5 (accel.n_pe=3 schedule.n_fuse=2 schedule.kind=cell_fusion): no result and no log "
+            f"(the task never ran)",
+            f"sweep: 3 of 6 points have no ok row; resubmit just them: sbatch --array=1,3,5 {script}"])
+        # The resubmission: just those tasks, under a new job; the failed point now passes.
+        for task in (1, 3, 5):
+            self.assertEqual(self.run_task(script, task, job=50).returncode, 0)
+        self.assertEqual(len(self.invocations()), 5 + 3)
+        proc = self.merge(parts)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stderr.strip(), f"sweep: merged 6 files into {self.csv}: 6 points, 0 failed")
+        _, rows = read_rows(self.csv)
+        self.assertEqual([(r["accel.n_pe"], r["schedule.n_fuse"], r["status"]) for r in rows], [
+            ("2", "", "ok"), ("3", "", "ok"), ("2", "1", "ok"), ("2", "2", "ok"), ("3", "1", "ok"), ("3", "2", "ok")])
+
+    def test_merge_refuses_parts_of_another_configuration(self):
+        script, parts = self.emit()
+        self.assertEqual(self.run_task(script, 0).returncode, 0)
+        other = os.path.join(self.dir, "other.csv")
+        self.assertEqual(self.sweep("--n-pe", "2..3", "--n-fuse", "1,2", "--point", "1", out=other).returncode, 0)
+        proc = self.merge(parts, other)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn(f"sweep: {other} holds points computed with {os.path.realpath(self.config)} (sha256 "
+                      f"{sweep.file_sha256(self.config)[:12]}), {parts}/sweep.json with "
+                      f"{os.path.realpath(self.config)} (sha256 {sweep.file_sha256(self.config)[:12]}) "
+                      f"with --set workload.steps=12: not one sweep", proc.stderr)
+
     def test_emit_slurm_and_merge(self):
         script = os.path.join(self.dir, "sweep.sbatch")
         proc = self.sweep("--n-pe", "2..3", "--n-fuse", "1,2", "--set", "workload.steps=12",
@@ -298,25 +402,33 @@ class SweepRunTest(unittest.TestCase):
         self.assertIn(f"#SBATCH --output={parts}/slurm-%A_%a.log\n", text)
         self.assertTrue(os.path.isdir(parts), "Slurm needs the log directory before the tasks start")
         command = text.splitlines()[-1]
-        for piece in [f"--vp {self.vp}", f"--config {self.config}", "--param accel.n_pe=2,3",
+        for piece in [f"--vp {self.vp}", f"--config {os.path.realpath(self.config)}",
+                      f"--config-sha256 {sweep.file_sha256(self.config)}", "--param accel.n_pe=2,3",
                       "--param schedule.n_fuse=1,2", "--param schedule.kind=cell_fusion",
                       "--set workload.steps=12", '--retry-failed --point "$id"', f'--out {parts}/point_"$id".csv']:
             self.assertIn(piece, command)
-        self.assertIn(f"--merge {self.csv} {parts}/point_*.csv", text)
+        self.assertIn(f"# When all are done: python3 {os.path.realpath(SWEEP)} --merge {self.csv} {parts}\n", text)
+        self.assertIn("# task 0: accel.n_pe=2 schedule.kind=sequential\n"
+                      "# task 1: accel.n_pe=3 schedule.kind=sequential\n"
+                      "# task 2: accel.n_pe=2 schedule.n_fuse=1 schedule.kind=cell_fusion\n", text)
         # Every array task, as Slurm would run them, then the merge.
         for task in range(6):
             run = subprocess.run(["bash", script], env=dict(self.env, SLURM_ARRAY_TASK_ID=str(task)),
                                  capture_output=True, text=True, timeout=60)
             self.assertEqual(run.returncode, 0, run.stderr)
         self.assertEqual(len(self.invocations()), 6)
-        parts_csv = sorted(os.path.join(parts, p) for p in os.listdir(parts))
-        proc = subprocess.run([sys.executable, SWEEP, "--merge", self.csv] + parts_csv,
-                              capture_output=True, text=True, timeout=60)
+        proc = self.merge(parts)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         header, rows = read_rows(self.csv)
         self.assertEqual(header, sweep.columns(["accel.n_pe", "schedule.n_fuse", "schedule.kind"], 2))
         self.assertEqual(len(rows), 6)
         self.assertTrue(all(r["speedup"] for r in rows), "merge fills in the speedups")
+        # The same rows, in the same order, as the sweep run here (but for the wall time).
+        local = os.path.join(self.dir, "local.csv")
+        self.assertEqual(self.sweep("--n-pe", "2..3", "--n-fuse", "1,2", "--set", "workload.steps=12",
+                                    out=local).returncode, 0)
+        _, local_rows = read_rows(local)
+        self.assertEqual([dict(r, wall_s="") for r in rows], [dict(r, wall_s="") for r in local_rows])
 
     def test_merge_dedupes_and_ok_wins(self):
         header = sweep.columns(["accel.n_pe", "schedule.kind"], 1)

@@ -32,10 +32,25 @@ if [ -z "${ELSTM_SLURM_INSIDE:-}" ]; then
             cannot "$tool is not installed (apt-get install munge slurmctld slurmd slurm-client)"
     done
     unshare --net --pid --fork true 2>/dev/null || cannot "no network and PID namespaces here"
-    # The test's own init in the new PID namespace: when it exits, the kernel ends every process
-    # left there; if unshare itself is killed (a ctest timeout), it is sent SIGTERM first.
-    ELSTM_SLURM_INSIDE=1 exec unshare --net --pid --fork --kill-child=SIGTERM --mount-proc \
-        bash "$self" "$@"
+    # The test runs as the init of a new PID namespace: when it exits, the kernel ends every
+    # process left there. If unshare is killed, the test gets SIGTERM.
+    ELSTM_SLURM_INSIDE=1 unshare --net --pid --fork --kill-child=SIGTERM --mount-proc \
+        bash "$self" "$@" &
+    inner=$!
+    # unshare ignores SIGINT and SIGTERM while it waits, so they go to the test itself, which
+    # stops its cluster and exits; unshare then ends with the test's exit code.
+    stop() {
+        local init
+        init=$(cat "/proc/$inner/task/$inner/children" 2>/dev/null) || return 0
+        [ -z "$init" ] || kill -"$1" $init 2>/dev/null || true
+    }
+    trap 'stop INT' INT
+    trap 'stop TERM' TERM
+    while :; do
+        rc=0
+        wait "$inner" || rc=$?
+        kill -0 "$inner" 2>/dev/null || exit "$rc"
+    done
 fi
 
 [ -x "$vp" ] || fail "$vp is not an executable"
@@ -59,6 +74,11 @@ cleanup() {
         kill -KILL "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
+    # The namespace's init: whatever is left in it (a job's steps, a sweep) was started here.
+    if [ $$ -eq 1 ]; then
+        kill -KILL -1 2>/dev/null || true
+        wait 2>/dev/null || true
+    fi
     if [ "$rc" -ne 0 ]; then
         local log
         for log in "$tmp"/log/* "$tmp"/cluster.parts/slurm-*.log; do
@@ -136,17 +156,18 @@ for _ in $(seq 300); do
 done
 [ "$(sinfo -h -n elstm -o %t 2>/dev/null)" = idle ] || fail "the node did not come up idle"
 
-# wait_job JOB SECONDS: wait until every task of JOB has ended; prints "task state" lines.
+# Long commands run in the background and are waited for, so that a signal interrupts the wait
+# and the test stops at once (bash runs a trap only once the foreground command has ended).
+interruptible() { "$@" & wait $!; }
+
+# wait_job JOB SECONDS: wait until every task of JOB has ended; sets states to "task state" lines.
 wait_job() {
-    local job="$1" deadline=$((SECONDS + $2)) states
+    local job="$1" deadline=$((SECONDS + $2))
     while :; do
-        states=$(squeue -h -r -t all -j "$job" -o '%K %T')
-        if ! grep -qE 'PENDING|RUNNING|COMPLETING|CONFIGURING|SUSPENDED|REQUEUE' <<<"$states"; then
-            sort -n <<<"$states"
-            return
-        fi
+        states=$(squeue -h -r -t all -j "$job" -o '%K %T' | sort -n)
+        grep -qE 'PENDING|RUNNING|COMPLETING|CONFIGURING|SUSPENDED|REQUEUE' <<<"$states" || return 0
         [ "$SECONDS" -lt "$deadline" ] || fail "job $job did not finish within $2 s: $states"
-        sleep 0.2
+        interruptible sleep 0.2
     done
 }
 now() { date +%s.%N; }
@@ -155,7 +176,7 @@ elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv
 # The sweep: mnist, N_pe 2..4 x N_fuse 1..3 and the 3 sequential companions, 12 points.
 grid=(--vp "$vp" --config "$src/configs/mnist.yaml" --n-pe 2..4 --n-fuse 1..3)
 t0=$(now)
-python3 "$sweep" "${grid[@]}" -o local.csv --jobs "$cores" 2>local.err || fail "local sweep: $(tail -n 3 local.err)"
+interruptible python3 "$sweep" "${grid[@]}" -o local.csv --jobs "$cores" 2>local.err || fail "local sweep: $(tail -n 3 local.err)"
 t1=$(now)
 python3 "$sweep" "${grid[@]}" -o cluster.csv --emit-slurm sweep.sbatch --sbatch=--time=0:05:00 \
     2>emit.err || fail "--emit-slurm: $(cat emit.err)"
@@ -168,7 +189,7 @@ grep -qx "#SBATCH --time=0:05:00" sweep.sbatch || fail "the --sbatch option is n
 mkdir cluster.parts/point_7.csv
 t2=$(now)
 job=$(sbatch --parsable sweep.sbatch)
-states=$(wait_job "$job" 240)
+wait_job "$job" 240
 t3=$(now)
 expected=$(for k in $(seq 0 11); do
     if [ "$k" -eq 7 ]; then echo "$k FAILED"; else echo "$k COMPLETED"; fi
@@ -194,7 +215,7 @@ sums=$(cd cluster.parts && find . -maxdepth 1 -type f -name 'point_*.csv' -exec 
 rmdir cluster.parts/point_7.csv
 t4=$(now)
 job2=$(${resubmit/sbatch/sbatch --parsable})
-states=$(wait_job "$job2" 120)
+wait_job "$job2" 120
 t5=$(now)
 [ "$states" = "7 COMPLETED" ] || fail "resubmitted job $job2 ended as $states"
 logs=$(cd cluster.parts && ls slurm-"${job2}"_*.log)

@@ -556,7 +556,7 @@ def merge_csvs(out, sources):
     parts, manifest, log_dir = merge_sources(sources)
     keys = manifest["keys"] if manifest else None
     identity = {k: manifest[k] for k in IDENTITY} if manifest else None
-    first, rows = (log_dir + "/" + MANIFEST) if manifest else None, {}
+    first, rows = os.path.join(log_dir, MANIFEST) if manifest else None, {}
     for path in parts:
         try:
             part_keys, part_rows = read_csv(path)

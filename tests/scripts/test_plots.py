@@ -11,7 +11,7 @@ import unittest
 SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts")
 sys.path.insert(0, SCRIPTS)
 import plot_schedule  # noqa: E402  (matplotlib is imported only when drawing)
-import sweep  # noqa: E402
+import sweep_rows  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -122,10 +122,10 @@ def sweep_csv(path, extra_param=False):
     for row in rows:
         if not extra_param:
             del row["dram.latency"]
-    by_point = {sweep.point_key(r, keys): r for r in rows}
+    by_point = {sweep_rows.point_key(r, keys): r for r in rows}
     for row in rows:
-        sweep.fill_speedup(row, by_point, keys)
-    sweep.write_csv(path, keys, rows, 2)
+        sweep_rows.fill_speedup(row, by_point, keys)
+    sweep_rows.write_csv(path, keys, rows, 2)
 
 
 @unittest.skipUnless(has_matplotlib(SYSTEM_PYTHON),

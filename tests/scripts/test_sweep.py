@@ -1,5 +1,5 @@
-"""scripts/sweep.py: parsing, the points, CSV rows, resume, failures, interrupts, --point, Slurm and
---merge. The runs go to a fake elstm-vp (written below) that writes a plausible stats JSON, logs
+"""scripts/sweep.py (with sweep_rows.py and slurm_array.py): parsing, the points, CSV rows,
+resume, failures, interrupts, --point, Slurm and --merge. The runs go to a fake elstm-vp (written below) that writes a plausible stats JSON, logs
 each invocation, and fails or sleeps on request, so the tests are fast and deterministic."""
 import csv
 import os
@@ -15,6 +15,7 @@ SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "
 SWEEP = os.path.join(SCRIPTS, "sweep.py")
 sys.path.insert(0, SCRIPTS)
 import sweep  # noqa: E402
+import sweep_rows  # noqa: E402
 
 # Cycles per layer (its two sequences together): sequential 10000·L; cell fusion 1000·L·(10 − n_pe) + 100·n_fuse, so the speedup
 # of (n_pe 3, n_fuse 2) on layer 2 is 20000 / 14200.
@@ -60,27 +61,27 @@ def read_rows(path):
 
 class ParsingTest(unittest.TestCase):
     def test_lists_and_ranges(self):
-        self.assertEqual(sweep.parse_values("2..4"), ["2", "3", "4"])
-        self.assertEqual(sweep.parse_values("1,3, 5"), ["1", "3", "5"])
-        self.assertEqual(sweep.parse_values("2..3,8"), ["2", "3", "8"])
-        self.assertEqual(sweep.parse_values("7"), ["7"])
-        self.assertEqual(sweep.parse_values("fast,exact"), ["fast", "exact"])
-        self.assertEqual(sweep.parse_values("-1..1"), ["-1", "0", "1"])
+        self.assertEqual(sweep_rows.parse_values("2..4"), ["2", "3", "4"])
+        self.assertEqual(sweep_rows.parse_values("1,3, 5"), ["1", "3", "5"])
+        self.assertEqual(sweep_rows.parse_values("2..3,8"), ["2", "3", "8"])
+        self.assertEqual(sweep_rows.parse_values("7"), ["7"])
+        self.assertEqual(sweep_rows.parse_values("fast,exact"), ["fast", "exact"])
+        self.assertEqual(sweep_rows.parse_values("-1..1"), ["-1", "0", "1"])
 
     def test_yaml_values_keep_their_commas(self):
-        self.assertEqual(sweep.parse_values("[3,2],[2, 2]"), ["[3,2]", "[2, 2]"])
-        self.assertEqual(sweep.parse_values("{lanes: 4, latency: 8},{lanes: 8}"),
+        self.assertEqual(sweep_rows.parse_values("[3,2],[2, 2]"), ["[3,2]", "[2, 2]"])
+        self.assertEqual(sweep_rows.parse_values("{lanes: 4, latency: 8},{lanes: 8}"),
                          ["{lanes: 4, latency: 8}", "{lanes: 8}"])
 
     def test_bad_values(self):
         for spec, message in [("", "empty value"), ("1,,2", "empty value"), ("5..2", "empty"),
                               ("a..b", "not an integer range"), ("1..3,2", "more than once"),
                               ("1.5..3", "not an integer range")]:
-            with self.subTest(spec=spec), self.assertRaisesRegex(sweep.UsageError, message):
-                sweep.parse_values(spec)
+            with self.subTest(spec=spec), self.assertRaisesRegex(sweep_rows.UsageError, message):
+                sweep_rows.parse_values(spec)
 
     def params(self, argv):
-        return sweep.sweep_params(sweep.parse_args(["--config", "c.yaml", "-o", "o.csv"] + argv))
+        return sweep_rows.sweep_params(sweep.parse_args(["--config", "c.yaml", "-o", "o.csv"] + argv))
 
     def test_shorthands_params_and_sets(self):
         params, fixed = self.params(["--n-fuse", "1..2", "--n-pe", "2,4", "--param", "dram.latency=0,30",
@@ -100,14 +101,14 @@ class ParsingTest(unittest.TestCase):
                               (["--n-pe", "2", "--set", "accel.n_pe=3"], "also swept"),
                               (["--param", "accel.n_pe"], "expected KEY=VALUE"),
                               (["--set", "=3"], "expected KEY=VALUE")]:
-            with self.subTest(argv=argv), self.assertRaisesRegex(sweep.UsageError, message):
+            with self.subTest(argv=argv), self.assertRaisesRegex(sweep_rows.UsageError, message):
                 self.params(argv)
 
 
 class PointsTest(unittest.TestCase):
     def test_product_with_sequential_companions_first(self):
         params = {"accel.n_pe": ["2", "3"], "schedule.n_fuse": ["1", "2", "3"], "schedule.kind": ["cell_fusion"]}
-        points = sweep.sweep_points(params)
+        points = sweep_rows.sweep_points(params)
         self.assertEqual(len(points), 2 * 3 + 2)
         self.assertEqual(points[:2], [
             {"accel.n_pe": "2", "schedule.n_fuse": "", "schedule.kind": "sequential"},
@@ -117,13 +118,13 @@ class PointsTest(unittest.TestCase):
 
     def test_swept_kind_shares_the_sequential_runs(self):
         params = {"schedule.n_fuse": ["1", "2"], "schedule.kind": ["cell_fusion", "sequential"]}
-        points = sweep.sweep_points(params)
+        points = sweep_rows.sweep_points(params)
         self.assertEqual(points, [{"schedule.n_fuse": "", "schedule.kind": "sequential"},
                                   {"schedule.n_fuse": "1", "schedule.kind": "cell_fusion"},
                                   {"schedule.n_fuse": "2", "schedule.kind": "cell_fusion"}])
 
     def test_stable_columns(self):
-        self.assertEqual(sweep.columns(["accel.n_pe", "schedule.kind"], 2), [
+        self.assertEqual(sweep_rows.columns(["accel.n_pe", "schedule.kind"], 2), [
             "accel.n_pe", "schedule.kind", "status", "error", "cycles", "cycles_L1", "cycles_L2",
             "speedup", "speedup_L1", "speedup_L2", "pe_utilisation", "port_utilisation_w",
             "port_utilisation_u", "area", "wall_s", "config", "config_sha256", "sets"])
@@ -133,7 +134,7 @@ class PointsTest(unittest.TestCase):
                 for l, s, c, w in [(1, 0, 100, 0.2), (2, 0, 300, 0.6), (1, 1, 100, 0.4)]]
         stats = dict(runs=runs, pes=[dict(utilisation=0.2), dict(utilisation=0.6)],
                      buffers=[dict(area=1.5), dict(area=2)])
-        self.assertEqual(sweep.stats_figures(stats), {
+        self.assertEqual(sweep_rows.stats_figures(stats), {
             "cycles": "500", "cycles_L1": "200", "cycles_L2": "300", "pe_utilisation": "0.4",
             "port_utilisation_w": "0.48", "port_utilisation_u": "0.5", "area": "3.5"})
 
@@ -175,7 +176,7 @@ class SweepRunTest(unittest.TestCase):
         proc = self.sweep("--n-pe", "2..3", "--n-fuse", "1,2", "--set", "workload.steps=12")
         self.assertEqual(proc.returncode, 0, proc.stderr)
         header, rows = read_rows(self.csv)
-        self.assertEqual(header, sweep.columns(["accel.n_pe", "schedule.n_fuse", "schedule.kind"], 2))
+        self.assertEqual(header, sweep_rows.columns(["accel.n_pe", "schedule.n_fuse", "schedule.kind"], 2))
         self.assertEqual([(r["accel.n_pe"], r["schedule.n_fuse"], r["schedule.kind"]) for r in rows], [
             ("2", "", "sequential"), ("3", "", "sequential"), ("2", "1", "cell_fusion"),
             ("2", "2", "cell_fusion"), ("3", "1", "cell_fusion"), ("3", "2", "cell_fusion")])
@@ -287,7 +288,7 @@ class SweepRunTest(unittest.TestCase):
         self.assertEqual(self.sweep("--n-pe", "2", "--set", "workload.steps=12").returncode, 0)
         self.assertEqual(len(self.invocations()), 2)
         _, rows = read_rows(self.csv)
-        digest = sweep.file_sha256(self.config)
+        digest = sweep_rows.file_sha256(self.config)
         self.assertEqual({(r["config"], r["config_sha256"], r["sets"]) for r in rows},
                          {(os.path.realpath(self.config), digest, "workload.steps=12")})
         other = os.path.join(self.dir, "other.yaml")
@@ -309,7 +310,7 @@ class SweepRunTest(unittest.TestCase):
         proc = self.sweep("--n-pe", "2", "--set", "workload.steps=12")
         self.assertEqual(proc.returncode, 2, proc.stderr)
         self.assertIn(f"this sweep runs {os.path.realpath(self.config)} (sha256 "
-                      f"{sweep.file_sha256(self.config)[:12]}) with --set workload.steps=12", proc.stderr)
+                      f"{sweep_rows.file_sha256(self.config)[:12]}) with --set workload.steps=12", proc.stderr)
         self.assertEqual(len(self.invocations()), 2, "a point ran under a configuration it was not keyed on")
         _, after = read_rows(self.csv)
         self.assertEqual(after, rows)
@@ -341,8 +342,8 @@ class SweepRunTest(unittest.TestCase):
         run = self.run_task(script, 2)
         self.assertEqual(run.returncode, 2)
         self.assertEqual(run.stderr.strip(), f"sweep: {os.path.realpath(self.config)}: content changed since the "
-                         f"sweep was emitted (sha256 {sweep.file_sha256(self.config)[:12]}, expected "
-                         f"{sweep.file_sha256(os.devnull)[:12]}); emit the script again")
+                         f"sweep was emitted (sha256 {sweep_rows.file_sha256(self.config)[:12]}, expected "
+                         f"{sweep_rows.file_sha256(os.devnull)[:12]}); emit the script again")
         self.assertEqual(self.invocations(), [])
 
     def test_merge_reports_missing_and_failed_tasks(self):
@@ -361,8 +362,8 @@ class SweepRunTest(unittest.TestCase):
             f"(log {parts}/slurm-40_1.log)",
             f"sweep: point 3 (accel.n_pe=2 schedule.n_fuse=2 schedule.kind=cell_fusion): no result; log "
             f"{parts}/slurm-40_3.log: slurmstepd: error: *** JOB 43 ON node1 CANCELLED DUE TO TIME LIMIT ***",
-            f"sweep: point 5 (accel.n_pe=3 schedule.n_fuse=2 schedule.kind=cell_fusion): no result and no log "
-            f"(the task never ran)",
+            "sweep: point 5 (accel.n_pe=3 schedule.n_fuse=2 schedule.kind=cell_fusion): no result and no log "
+            "(the task never ran)",
             f"sweep: 3 of 6 points have no ok row; resubmit just them: sbatch --array=1,3,5 {script}"])
         # The resubmission: just those tasks, under a new job; the failed point now passes.
         for task in (1, 3, 5):
@@ -383,8 +384,8 @@ class SweepRunTest(unittest.TestCase):
         proc = self.merge(parts, other)
         self.assertEqual(proc.returncode, 2)
         self.assertIn(f"sweep: {other} holds points computed with {os.path.realpath(self.config)} (sha256 "
-                      f"{sweep.file_sha256(self.config)[:12]}), {parts}/sweep.json with "
-                      f"{os.path.realpath(self.config)} (sha256 {sweep.file_sha256(self.config)[:12]}) "
+                      f"{sweep_rows.file_sha256(self.config)[:12]}), {parts}/sweep.json with "
+                      f"{os.path.realpath(self.config)} (sha256 {sweep_rows.file_sha256(self.config)[:12]}) "
                       f"with --set workload.steps=12: not one sweep", proc.stderr)
 
     def test_emit_slurm_and_merge(self):
@@ -403,7 +404,7 @@ class SweepRunTest(unittest.TestCase):
         self.assertTrue(os.path.isdir(parts), "Slurm needs the log directory before the tasks start")
         command = text.splitlines()[-1]
         for piece in [f"--vp {self.vp}", f"--config {os.path.realpath(self.config)}",
-                      f"--config-sha256 {sweep.file_sha256(self.config)}", "--param accel.n_pe=2,3",
+                      f"--config-sha256 {sweep_rows.file_sha256(self.config)}", "--param accel.n_pe=2,3",
                       "--param schedule.n_fuse=1,2", "--param schedule.kind=cell_fusion",
                       "--set workload.steps=12", '--retry-failed --point "$id"', f'--out {parts}/point_"$id".csv']:
             self.assertIn(piece, command)
@@ -420,7 +421,7 @@ class SweepRunTest(unittest.TestCase):
         proc = self.merge(parts)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         header, rows = read_rows(self.csv)
-        self.assertEqual(header, sweep.columns(["accel.n_pe", "schedule.n_fuse", "schedule.kind"], 2))
+        self.assertEqual(header, sweep_rows.columns(["accel.n_pe", "schedule.n_fuse", "schedule.kind"], 2))
         self.assertEqual(len(rows), 6)
         self.assertTrue(all(r["speedup"] for r in rows), "merge fills in the speedups")
         # The same rows, in the same order, as the sweep run here (but for the wall time).
@@ -431,7 +432,7 @@ class SweepRunTest(unittest.TestCase):
         self.assertEqual([dict(r, wall_s="") for r in rows], [dict(r, wall_s="") for r in local_rows])
 
     def test_merge_dedupes_and_ok_wins(self):
-        header = sweep.columns(["accel.n_pe", "schedule.kind"], 1)
+        header = sweep_rows.columns(["accel.n_pe", "schedule.kind"], 1)
 
         def part(name, *rows):
             path = os.path.join(self.dir, name)

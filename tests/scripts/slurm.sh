@@ -27,9 +27,9 @@ if [ -z "${ELSTM_SLURM_INSIDE:-}" ]; then
         exit 77
     }
     [ "$(id -u)" -eq 0 ] || cannot "slurmd runs only as root"
-    for tool in munged slurmctld slurmd sbatch squeue scancel unshare ip; do
+    for tool in munged slurmctld slurmd sbatch squeue sinfo scancel unshare ip; do
         command -v "$tool" >/dev/null ||
-            cannot "$tool is not installed (apt-get install munge slurmctld slurmd slurm-client)"
+            cannot "$tool is not installed (apt-get install munge slurmctld slurmd slurm-client iproute2)"
     done
     unshare --net --pid --fork true 2>/dev/null || cannot "no network and PID namespaces here"
     # The test runs as the init of a new PID namespace: when it exits, the kernel ends every

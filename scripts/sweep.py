@@ -13,8 +13,8 @@ schedule.kind=cell_fusion (unless schedule.kind is swept or set); each distinct 
 schedule.n_fuse also runs once with schedule.kind=sequential, the baseline of the speedup columns.
 Rerunning the same command skips the points already in the CSV with status ok (failed points are
 kept, or retried with --retry-failed); a CSV computed under another configuration (config file,
-its content or the fixed --set overrides) is refused. Ctrl-C stops launching points and waits for the running
-ones; a second Ctrl-C (or SIGTERM) kills them, and their points are left for the resume.
+its content or the fixed --set overrides) is refused. Ctrl-C stops launching points and waits for
+the running ones; a second Ctrl-C (or SIGTERM) kills them, and their points are left for the resume.
 Exit status: 0 every point ok, 1 some point failed, 2 bad arguments, 130 interrupted.
 """
 import argparse

@@ -171,12 +171,17 @@ wait_job() {
     done
 }
 now() { date +%s.%N; }
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$@"; }
+# seconds START END [START END...]: the intervals' total.
+seconds() {
+    python3 -c 'import sys; t = [float(x) for x in sys.argv[1:]]
+print(f"{sum(t[i + 1] - t[i] for i in range(0, len(t), 2)):.1f}")' "$@"
+}
 
 # The sweep: mnist, N_pe 2..4 x N_fuse 1..3 and the 3 sequential companions, 12 points.
 grid=(--vp "$vp" --config "$src/configs/mnist.yaml" --n-pe 2..4 --n-fuse 1..3)
 t0=$(now)
-interruptible python3 "$sweep" "${grid[@]}" -o local.csv --jobs "$cores" 2>local.err || fail "local sweep: $(tail -n 3 local.err)"
+interruptible python3 "$sweep" "${grid[@]}" -o local.csv --jobs "$cores" 2>local.err ||
+    fail "local sweep: $(tail -n 3 local.err)"
 t1=$(now)
 python3 "$sweep" "${grid[@]}" -o cluster.csv --emit-slurm sweep.sbatch --sbatch=--time=0:05:00 \
     2>emit.err || fail "--emit-slurm: $(cat emit.err)"
@@ -250,9 +255,8 @@ for problem in problems:
 sys.exit(1 if problems else 0)
 EOF
 
-local_s=$(elapsed "$t0" "$t1")
-cluster_s=$(python3 -c "import sys; a = [float(x) for x in sys.argv[1:]]; print(f'{a[1] - a[0] + a[3] - a[2]:.1f}')" \
-    "$t2" "$t3" "$t4" "$t5")
+local_s=$(seconds "$t0" "$t1")
+cluster_s=$(seconds "$t2" "$t3" "$t4" "$t5")
 rate() { python3 -c "import sys; print(f'{12 * 60 / float(sys.argv[1]):.0f}')" "$1"; }
 echo "slurm: 12 points on $cores cores: local (--jobs $cores) ${local_s} s, $(rate "$local_s") points/min;" \
     "Slurm array (2 submissions) ${cluster_s} s, $(rate "$cluster_s") points/min"

@@ -189,8 +189,8 @@ int sc_main(int argc, char** argv) {
         ("config,c", po::value<std::string>(), "platform YAML (see README for every key)")
         ("set,s", po::value<std::vector<std::string>>()->composing(),
          "override a YAML key, e.g. --set accel.n_pe=5 --set schedule.n_fuse=7 (repeatable)")
-        ("vcd", po::value<std::string>(), "VCD trace path (overrides trace.vcd; empty string: none)")
-        ("stats", po::value<std::string>(), "write the statistics as JSON to this path")
+        ("vcd", po::value<std::string>(), "VCD trace path (overrides trace.vcd; empty string: none; -: stdout)")
+        ("stats", po::value<std::string>(), "write the statistics as JSON to this path (-: stdout)")
         ("timing", po::value<std::string>(), "fast (default) or exact: the per-word port yardstick")
         ("quiet,q", "no progress on stderr");
     try {

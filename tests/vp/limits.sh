@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # elstm-vp end to end: how a run ends short. The simulated-time budget (max_cycles) ends it with
 # exit 1 and one line naming the cycle and where the accelerator and the core were; Ctrl-C
-# (SIGINT) and SIGTERM stop it cleanly, exit 128 + the signal, keeping what was simulated only
-# under .interrupted names; a full disk fails the run (exit 2) naming the path. No run that
+# (SIGINT), SIGTERM, SIGHUP and SIGQUIT stop it cleanly and promptly, exit 128 + the signal,
+# keeping what was simulated only under .interrupted names; a full disk fails the run (exit 2) naming the path. No run that
 # ends short leaves a file looking complete.
 set -euo pipefail
 source "$(dirname "$0")/lib.bash" "$@"

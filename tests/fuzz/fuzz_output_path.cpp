@@ -32,11 +32,13 @@ namespace fs = std::filesystem;
 using elstm::fuzz::finding;
 
 // The harness's folder, made on the first input and removed at exit.
-const std::string& fixture() {
-    static const std::string dir = [] {
+struct Fixture {
+    std::string dir;
+    Fixture() {
         std::string templ = (fs::temp_directory_path() / "elstm-fuzz-output.XXXXXX").string();
         if (!mkdtemp(templ.data())) finding("fuzz_output_path", "cannot make the temporary folder");
-        const fs::path d(templ);
+        dir = templ;
+        const fs::path d(dir);
         std::ofstream(d / "file.txt") << "file";
         std::ofstream(d / "other.txt") << "other";
         fs::create_directory(d / "dir");
@@ -50,10 +52,18 @@ const std::string& fixture() {
         fs::create_symlink("../file.txt", d / "dir" / "up");
         fs::create_symlink("/dev/null", d / "null");
         mkfifo((d / "fifo").c_str(), 0600);
-        std::atexit([] { std::error_code ec; fs::remove_all(fixture(), ec); });
-        return templ;
-    }();
-    return dir;
+    }
+    ~Fixture() {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+    Fixture(const Fixture&) = delete;
+    Fixture& operator=(const Fixture&) = delete;
+};
+
+const std::string& fixture() {
+    static const Fixture f;
+    return f.dir;
 }
 
 // The path inside the fixture, or "" if it would climb out of it (or is empty).

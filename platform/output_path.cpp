@@ -150,7 +150,9 @@ void check_writable(const std::string& path, const std::string& key) {
     // The one sure test: make the temporary file the output will be written to, and remove it.
     std::string probe;
     const int fd = create_unique(t.path, "tmp", &probe);
-    if (fd < 0) fail(std::string(std::strerror(errno)) + (errno == ENAMETOOLONG ? " (the temporary name " + probe + " written first)" : ""));
+    if (fd < 0 && errno == ENAMETOOLONG)
+        fail(std::string(std::strerror(errno)) + " (the temporary name " + probe + " written first)");
+    if (fd < 0) fail(std::strerror(errno));
     close(fd);
     unlink(probe.c_str());
 }

@@ -17,7 +17,9 @@ struct OutputTarget {
     // replaced: its target is); in_place: the path as given; stream: "-".
     std::string path;
     int fd = -1;    // stream: 1 (stdout) or 2 (stderr)
-    int error = 0;  // an errno when it cannot be written at all: EISDIR (a folder), ELOOP (a link cycle), ENOENT (no folder)
+    // An errno when it cannot be written at all: EISDIR (a folder), ELOOP (a cycle of links),
+    // ENOENT (no folder), ENAMETOOLONG, ...; 0 if it can be tried.
+    int error = 0;
 };
 
 OutputTarget resolve_output(const std::string& path);

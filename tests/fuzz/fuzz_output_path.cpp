@@ -106,7 +106,8 @@ void check_one(const std::string& path, bool write) {
     }
     if (t.error && writable) finding("fuzz_output_path", "check_writable passed a path resolve_output refused");
     const std::string interrupted = elstm::interrupted_path(path, ".vcd");
-    if (file != (interrupted != path)) finding("fuzz_output_path", "interrupted_path renamed a device or kept a file's name");
+    if (file != (interrupted != path))
+        finding("fuzz_output_path", "interrupted_path renamed a device or kept a file's name");
     // An output that is a regular file is one file with itself; devices and streams may be shared.
     if (writable && throws({{"a", path}, {"b", path}}, {}) != file)
         finding("fuzz_output_path", "check_distinct disagrees with resolve_output on an output given twice");

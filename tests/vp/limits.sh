@@ -62,14 +62,14 @@ must_pass none --config "$quick" -q --vcd none.vcd --stats none.json
 cmp -s huge.vcd none.vcd && cmp -s huge.json none.json || problem "huge: max_cycles=10^15 changed the VCD or stats"
 
 # --- Ctrl-C and SIGTERM -------------------------------------------------------------------------
-# interrupt NAME SIGNAL ARGS...: starts elstm-vp on ptb (40 sequences: far more than the test
-# waits for), sends SIGNAL a second after its first progress line (the simulation is running;
+# interrupt NAME SIGNAL ARGS...: starts elstm-vp on ptb (or the config interrupt_config names)
+# with 40 sequences (far more than the test waits for; ARGS may change that), sends SIGNAL a second after its first progress line (the simulation is running;
 # an ASan build gets there later, not wrongly) and waits; exit code in $rc. A script's
 # background job starts with SIGINT and SIGQUIT ignored, and elstm-vp keeps an ignored signal
 # ignored: env gives them the default a terminal would (and runs it without_leak_check).
 interrupt() {
     local name="$1" signal="$2" pid i; shift 2
-    env --default-signal=INT,QUIT ASAN_OPTIONS="$asan_no_leaks" "$vp" --config "$configs/ptb.yaml" --set workload.sequences=40 "$@" >"$name.out" 2>"$name.err" &
+    env --default-signal=INT,QUIT ASAN_OPTIONS="$asan_no_leaks" "$vp" --config "${interrupt_config:-$configs/ptb.yaml}" --set workload.sequences=40 "$@" >"$name.out" 2>"$name.err" &
     pid=$!
     for i in $(seq 1200); do
         grep -q 'elstm-vp: run' "$name.err" 2>/dev/null && break
@@ -114,10 +114,13 @@ interrupt term TERM --vcd "" --set host.kind=driver
 expect_line term 143 '^elstm-vp: interrupted at cycle [0-9]+ \((layer run [0-9]+, step [0-9]+/35|accelerator idle after [0-9]+ layer runs?)\)$'
 
 # SIGHUP (the terminal went away) and SIGQUIT (Ctrl-\) like SIGTERM: exit 128 + the signal,
-# the VCD and stats so far under their .interrupted names only.
+# the VCD and stats so far under their .interrupted names only. A generated layer is built
+# faster than ptb's (this matters under ASan); 2000 sequences of it take far longer than the wait.
+write_config one_layer.yaml "[{input: 256, hidden: 256, w_sparsity: 0.5, u_sparsity: 0.5}]" 35 2000
 for sig in HUP QUIT; do
     name=$(echo "$sig" | tr A-Z a-z)
-    interrupt "$name" "$sig" --vcd "$name.vcd" --stats "$name.json" --set host.kind=driver
+    interrupt_config=one_layer.yaml interrupt "$name" "$sig" --vcd "$name.vcd" --stats "$name.json" \
+        --set host.kind=driver --set workload.sequences=2000 --set dram.size=256MiB
     expect_line "$name" $((128 + $(kill -l "$sig"))) '^elstm-vp: interrupted at cycle [0-9]+ \((layer run [0-9]+, step [0-9]+/35|accelerator idle after [0-9]+ layer runs?)\)$'
     no_files "$name" "$name.vcd" "$name.json" "$name.partial.vcd"
     [ "$(json "$name.interrupted.json" "s['interrupted']" 2>/dev/null)" = True ] && grep -q '^     interrupted at cycle' "$name.interrupted.vcd" \

@@ -48,12 +48,13 @@ private:
     bool open_ = false;
 };
 
-// The signal that asked the simulation to stop (SIGINT, SIGTERM), 0 while none has.
+// The signal that asked the simulation to stop (SIGINT, SIGTERM, SIGHUP, SIGQUIT), 0 while none has.
 volatile std::sig_atomic_t stop_signal = 0;
 
 void on_stop_signal(int signo) { stop_signal = signo; }
 
-// While it lives, Ctrl-C or SIGTERM stops the simulation at the platform's next poll.
+// While it lives, Ctrl-C, SIGTERM, SIGHUP (the terminal closed) or SIGQUIT (Ctrl-\) stops the
+// simulation at the platform's next poll.
 // SA_RESETHAND restores the default action at once, so a second signal ends the process
 // immediately. A signal ignored on entry (nohup, a script's background job) stays ignored.
 class StopSignals {
@@ -75,7 +76,7 @@ public:
     StopSignals& operator=(const StopSignals&) = delete;
 
 private:
-    static constexpr int kSignals[] = {SIGINT, SIGTERM};
+    static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
     struct sigaction old_[std::size(kSignals)];
 };
 
@@ -98,6 +99,21 @@ int finish_interrupted(elstm::Platform& platform, const std::string& message, co
     return 128 + stop_signal;
 }
 
+// The files a run reads, which no output may overwrite.
+std::vector<elstm::NamedPath> input_files(const elstm::PlatformConfig& config, const std::string& config_path) {
+    std::vector<elstm::NamedPath> inputs{{"the config", config_path}};
+    for (std::size_t k = 0; k < config.workload.npy_layers.size(); ++k) {
+        const elstm::NpyLayerFiles& f = config.workload.npy_layers[k];
+        const std::string key = "workload.layers[" + std::to_string(k) + "].npy.";
+        inputs.push_back({key + "w", f.w});
+        inputs.push_back({key + "u", f.u});
+        inputs.push_back({key + "bias", f.bias});
+    }
+    if (config.host.kind == elstm::HostKind::core)
+        inputs.push_back({"host.firmware", elstm::firmware_path(config.host.firmware)});
+    return inputs;
+}
+
 int run(const po::variables_map& vm) {
     std::vector<std::string> sets;
     if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
@@ -107,12 +123,16 @@ int run(const po::variables_map& vm) {
             throw po::error("--timing: '" + timing + "' is not one of fast, exact");
         sets.push_back("timing=" + timing);
     }
-    elstm::PlatformConfig config = elstm::load_platform_config(vm["config"].as<std::string>(), sets);
+    const std::string config_path = vm["config"].as<std::string>();
+    elstm::PlatformConfig config = elstm::load_platform_config(config_path, sets);
     if (vm.count("vcd")) config.vcd = vm["vcd"].as<std::string>();
     const char* stats_key = "stats";
     if (vm.count("stats")) config.stats = vm["stats"].as<std::string>(), stats_key = "--stats";
     const bool quiet = vm.count("quiet") > 0;
+    // Before the workload is built (that may take a while): the Platform checks the VCD again.
+    if (!config.vcd.empty()) elstm::check_writable(config.vcd, "trace.vcd");
     if (!config.stats.empty()) elstm::check_writable(config.stats, stats_key);
+    elstm::check_distinct({{"trace.vcd", config.vcd}, {stats_key, config.stats}}, input_files(config, config_path));
 
     // SystemC announces the VCD time unit as an info report; the README documents it instead.
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
@@ -169,8 +189,8 @@ int sc_main(int argc, char** argv) {
         ("config,c", po::value<std::string>(), "platform YAML (see README for every key)")
         ("set,s", po::value<std::vector<std::string>>()->composing(),
          "override a YAML key, e.g. --set accel.n_pe=5 --set schedule.n_fuse=7 (repeatable)")
-        ("vcd", po::value<std::string>(), "VCD trace path (overrides trace.vcd; empty string: none)")
-        ("stats", po::value<std::string>(), "write the statistics as JSON to this path")
+        ("vcd", po::value<std::string>(), "VCD trace path (overrides trace.vcd; empty string: none; -: stdout)")
+        ("stats", po::value<std::string>(), "write the statistics as JSON to this path (-: stdout)")
         ("timing", po::value<std::string>(), "fast (default) or exact: the per-word port yardstick")
         ("quiet,q", "no progress on stderr");
     try {

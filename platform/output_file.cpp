@@ -2,20 +2,36 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "output_path.hpp"
 
 namespace elstm {
 
-// A device or FIFO takes the bytes as a stream: there is no complete-looking file to avoid.
-bool written_in_place(const std::string& path) {
-    std::error_code ec;
-    const std::filesystem::file_status s = std::filesystem::status(path, ec);
-    return std::filesystem::exists(s) && !std::filesystem::is_regular_file(s) && !std::filesystem::is_directory(s);
-}
-
-OutputFile::OutputFile(std::string path, std::string key)
-    : path_(std::move(path)), key_(std::move(key)), written_(written_in_place(path_) ? path_ : path_ + ".tmp") {
-    file_ = std::fopen(written_.c_str(), "wb");
+OutputFile::OutputFile(std::string path, std::string key) : path_(std::move(path)), key_(std::move(key)) {
+    const OutputTarget t = resolve_output(path_);
+    if (t.error) {
+        fail(t.error);
+        return;
+    }
+    int fd = -1;
+    switch (t.kind) {
+        case OutputTarget::Kind::file:
+            fd = create_unique(t.path, "tmp", &temp_);
+            if (fd >= 0) target_ = t.path;
+            else temp_.clear();
+            break;
+        // A FIFO blocks here until a reader opens it, as any writer of a FIFO does.
+        case OutputTarget::Kind::in_place: fd = open(path_.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC); break;
+        case OutputTarget::Kind::stream:
+            // What the process printed on the stream so far comes first.
+            std::fflush(nullptr);
+            fd = dup(t.fd);
+            break;
+    }
+    if (fd >= 0 && !(file_ = fdopen(fd, "wb"))) close(fd);
     if (!file_) fail(errno);
 }
 
@@ -34,11 +50,11 @@ bool OutputFile::commit() {
     }
     const int closed = std::fclose(file_);
     file_ = nullptr;
-    if (closed != 0 || (written_ != path_ && std::rename(written_.c_str(), path_.c_str()) != 0)) {
+    if (closed != 0 || (!temp_.empty() && std::rename(temp_.c_str(), target_.c_str()) != 0)) {
         fail(errno);
         return false;
     }
-    written_.clear();
+    temp_.clear();
     return true;
 }
 
@@ -47,12 +63,12 @@ void OutputFile::fail(int error) {
     error_ = key_ + ": cannot write " + path_ + ": " + std::strerror(error);
 }
 
-// Closes without committing: the temporary file goes, a device stays.
+// Closes without committing: the temporary file goes, a device or stream stays.
 void OutputFile::discard() {
     if (file_) std::fclose(file_);
     file_ = nullptr;
-    if (!written_.empty() && written_ != path_) std::remove(written_.c_str());
-    written_.clear();
+    if (!temp_.empty()) std::remove(temp_.c_str());
+    temp_.clear();
 }
 
 bool write_output(const std::string& path, std::string_view text, const std::string& key, std::string* error) {

@@ -5,11 +5,13 @@
 
 namespace elstm {
 
-// An output file (stats, VCD) that is never left looking complete: the text goes to
-// `<path>.tmp`, and only commit() — once every write, the flush and the close succeeded —
-// renames it to `path`; otherwise the temporary file is removed. A `path` that exists and is
-// not a regular file (a device such as /dev/full or /dev/null, a FIFO) is written in place:
-// renaming over it would replace the device node.
+// An output file (stats, VCD) that is never left looking complete nor mixed with another
+// run's: a regular file (symbolic links followed: the link stays, its target is written) gets
+// the text in a temporary file of its own beside it, `<target>.<pid>-<random>.tmp`, and only
+// commit() — once every write, the flush and the close succeeded — renames it over the target;
+// otherwise the temporary file is removed. A device or FIFO is written in place (renaming over
+// it would replace the node), and "-" or our own stdout or stderr through that descriptor
+// (resolve_output, output_path.hpp).
 // Failures are kept, not thrown: outputs are written after the simulation, and an exception
 // thrown once SystemC has switched coroutine stacks makes AddressSanitizer report false errors
 // (google/sanitizers#189). The first failure stops all further writing.
@@ -30,13 +32,11 @@ private:
     void fail(int error);
     void discard();
 
-    std::string path_, key_, written_;  // written_: the temporary name, or path_ for a device
+    std::string path_, key_;
+    std::string target_, temp_;  // a regular file: what commit() renames temp_ to; else both empty
     std::FILE* file_ = nullptr;
     std::string error_;
 };
-
-// True if `path` is an existing device or FIFO, which an OutputFile writes in place.
-bool written_in_place(const std::string& path);
 
 // Writes `text` to `path` as an OutputFile; false (and `error`) if it could not.
 bool write_output(const std::string& path, std::string_view text, const std::string& key, std::string* error);

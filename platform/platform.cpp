@@ -52,30 +52,6 @@ std::size_t batch_steps(const PlatformConfig& config, std::size_t layer, std::si
 
 }  // namespace
 
-void check_writable(const std::string& path, const std::string& key) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    const fs::path p(path);
-    const fs::file_status status = fs::status(p, ec);
-    if (path.empty() || path.back() == '/' || fs::is_directory(status))
-        throw Error(key + ": cannot write " + path + ": it is a folder");
-    if (fs::exists(status) && !fs::is_regular_file(status)) {
-        if (access(path.c_str(), W_OK) != 0) throw Error(key + ": cannot write " + path + ": " + std::strerror(errno));
-        return;
-    }
-    const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-    if (!fs::is_directory(dir, ec)) throw Error(key + ": cannot write " + path + ": no folder " + dir.string());
-    if (access(dir.c_str(), W_OK) != 0)
-        throw Error(key + ": cannot write " + path + ": " + std::strerror(errno));
-}
-
-std::string interrupted_path(const std::string& path, const std::string& extension) {
-    if (written_in_place(path)) return path;
-    const bool has = path.size() > extension.size() &&
-                     path.compare(path.size() - extension.size(), extension.size(), extension) == 0;
-    return (has ? path.substr(0, path.size() - extension.size()) : path) + ".interrupted" + extension;
-}
-
 WorkloadImage build_workload(const PlatformConfig& config) {
     WorkloadImage image;
     const WorkloadSpec& spec = config.workload.spec;
@@ -299,8 +275,13 @@ Platform::Platform(const PlatformConfig& config)
     open_trace();
 }
 
+// A trace still open is a failed run's: it stays for debugging as <stem>.partial.vcd, the
+// name this run's own temporary one stands in for (for a device or stream it goes).
 Platform::~Platform() {
-    if (trace_) sc_core::sc_close_vcd_trace_file(trace_);
+    if (!trace_) return;
+    sc_core::sc_close_vcd_trace_file(trace_);
+    if (failed_vcd_.empty() || std::rename(partial_vcd_.c_str(), failed_vcd_.c_str()) != 0)
+        std::remove(partial_vcd_.c_str());
 }
 
 bool Platform::finish_trace(std::string* error) {
@@ -484,15 +465,25 @@ std::vector<LayerCommands> Platform::host_program() const {
 
 void Platform::open_trace() {
     if (config_.vcd.empty()) return;
-    // SystemC appends ".vcd" to the name it is given; it writes to a partial file that
-    // finish_trace() turns into the real one, so a failed run leaves no complete-looking VCD.
-    std::string base = config_.vcd;
-    if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
-    base += ".partial";
-    partial_vcd_ = base + ".vcd";
     check_writable(config_.vcd, "trace.vcd");
-    check_writable(partial_vcd_, "trace.vcd");
-    trace_ = sc_core::sc_create_vcd_trace_file(base.c_str());
+    // SystemC writes the trace to a file of this run's own, which finish_trace() copies to the
+    // final name: a failed run leaves no complete-looking VCD, and two runs at once never write
+    // into one file. It sits beside the final file (links followed); for a device or a stream,
+    // in the temporary folder. SystemC appends ".vcd" to the name it is given.
+    const OutputTarget target = resolve_output(config_.vcd);
+    std::string stem = target.path;
+    if (target.kind != OutputTarget::Kind::file) {
+        std::error_code ec;
+        const std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
+        stem = (ec ? std::filesystem::path("/tmp") : tmp) / "elstm-vp";
+    }
+    if (stem.size() > 4 && stem.compare(stem.size() - 4, 4, ".vcd") == 0) stem.resize(stem.size() - 4);
+    stem += ".partial";
+    const int fd = create_unique(stem, "vcd", &partial_vcd_);
+    if (fd < 0) throw Error("trace.vcd: cannot write " + config_.vcd + ": " + std::strerror(errno));
+    close(fd);
+    if (target.kind == OutputTarget::Kind::file) failed_vcd_ = stem + ".vcd";
+    trace_ = sc_core::sc_create_vcd_trace_file(partial_vcd_.substr(0, partial_vcd_.size() - 4).c_str());
     if (!trace_) throw Error("trace.vcd: cannot create " + config_.vcd);
     // VCD time units are powers of ten: the largest one that divides the clock period.
     std::uint64_t unit_ps = 1;
@@ -524,6 +515,8 @@ void Platform::set_progress(std::function<void(std::size_t, std::size_t)> progre
 }
 
 void Platform::set_stop_request(std::function<bool()> requested) {
+    // The core may run a whole quantum ahead without the kernel (and the poller) getting a turn.
+    if (core_) core_->set_yield_request(requested);
     poller_ = std::make_unique<StopPoller>("stop_poller", host_state(), clock_, std::move(requested));
 }
 

@@ -16,6 +16,7 @@
 #include "numeric/lstm.hpp"
 #include "numeric/lstm_variant.hpp"
 #include "numeric/packed_matrix.hpp"
+#include "output_path.hpp"
 #include "platform_config.hpp"
 #include "rocc/rocc_channel.hpp"
 #include "sim/clock.hpp"
@@ -54,15 +55,9 @@ struct WorkloadImage {
 constexpr std::uint64_t kImageOffset = 1ull << 20;
 constexpr std::uint64_t kDescriptorBytes = 4096;
 
-// Throws elstm::Error naming `key` unless a file can be written at `path` (its folder exists
-// and is writable, and the path is not a folder; an existing device or FIFO, written in place,
-// must be writable itself). Checked before a run, not after it.
-void check_writable(const std::string& path, const std::string& key);
-
-// Where an interrupted run leaves an output instead of `path`, so it never looks complete:
-// "traces/x.vcd" → "traces/x.interrupted.vcd" (`extension` ".vcd"; appended if `path` lacks
-// it). A device or FIFO (/dev/stdout) keeps its name: the content says it was interrupted.
-std::string interrupted_path(const std::string& path, const std::string& extension);
+// The ELF the core runs for host.firmware: a path as it is; the built-in "elstm" and
+// "lstm_cpu" where this executable or library finds them.
+std::string firmware_path(const std::string& name);
 
 // Builds the workload of `config` (generated or from .npy files). Throws elstm::Error.
 WorkloadImage build_workload(const PlatformConfig& config);
@@ -163,7 +158,8 @@ private:
     std::unique_ptr<RiscvCore> core_;
     std::unique_ptr<StopPoller> poller_;
     sc_core::sc_trace_file* trace_ = nullptr;
-    std::string partial_vcd_;
+    std::string partial_vcd_;  // this run's own file SystemC writes the trace to
+    std::string failed_vcd_;   // where a failed run leaves it: <stem>.partial.vcd ("" for a device or stream)
     sim::Cycles end_cycle_ = 0;
     std::function<void(std::size_t run, std::size_t step)> progress_;
     struct {

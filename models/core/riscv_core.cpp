@@ -105,7 +105,7 @@ void RiscvCore::run() {
         }
         const rv::Stop stop = iss_->run(run_length());
         account();
-        if (qk_.need_sync()) qk_.sync();
+        if (qk_.need_sync() || (yield_requested_ && yield_requested_())) qk_.sync();
         switch (stop.reason) {
             case rv::StopReason::budget: break;
             case rv::StopReason::custom: serve_custom(stop); break;
@@ -136,11 +136,13 @@ void RiscvCore::invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end) {
 }
 
 // Instructions for the next ISS slice: no more than the budget left, and few enough that even
-// the slowest instruction class cannot carry the core past the end of its quantum.
+// the slowest instruction class cannot carry the core past the end of its quantum. Slices end
+// without a sync before the quantum does (no timing changes): only to ask yield_requested_.
 std::uint64_t RiscvCore::run_length() const {
     const sim::Cycles local = clock_.cycles(qk_.get_local_time());
     const sim::Cycles left = config_.quantum > local ? config_.quantum - local : 0;
-    return std::min(config_.max_instructions - iss_->instret(), std::max<std::uint64_t>(1, left / max_cpi_));
+    return std::min({config_.max_instructions - iss_->instret(), std::max<std::uint64_t>(1, left / max_cpi_),
+                     kSliceInstructions});
 }
 
 // Hands what the ISS did since the last call to the quantum keeper. Bus latency stalls the

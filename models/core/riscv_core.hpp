@@ -5,6 +5,7 @@
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <ostream>
@@ -51,6 +52,12 @@ public:
     std::uint64_t pc() const;
 
     sim::TimedValue<std::uint8_t> state;  // 0 running, 1 waiting for the accelerator, 2 stopped
+
+    // Asked between the ISS's slices (at most kSliceInstructions each, a few milliseconds):
+    // while it returns true the core hands control to the kernel after every slice instead of
+    // at the end of its quantum, so a stop request is seen promptly whatever the quantum.
+    void set_yield_request(std::function<bool()> requested) { yield_requested_ = std::move(requested); }
+    static constexpr std::uint64_t kSliceInstructions = 1 << 16;
 
 private:
     class TlmBus;
@@ -105,6 +112,7 @@ private:
     std::map<std::uint64_t, HostFile> files_;
     std::uint64_t next_handle_ = 3;   // 0, 1 and 2 are the console from the start
     CoreExit exit_;
+    std::function<bool()> yield_requested_;
 };
 
 }  // namespace elstm

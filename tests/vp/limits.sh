@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # elstm-vp end to end: how a run ends short. The simulated-time budget (max_cycles) ends it with
 # exit 1 and one line naming the cycle and where the accelerator and the core were; Ctrl-C
-# (SIGINT) and SIGTERM stop it cleanly, exit 128 + the signal, keeping what was simulated only
-# under .interrupted names; a full disk fails the run (exit 2) naming the path. No run that
+# (SIGINT), SIGTERM, SIGHUP and SIGQUIT stop it cleanly and promptly, exit 128 + the signal,
+# keeping what was simulated only under .interrupted names; a full disk fails the run (exit 2) naming the path. No run that
 # ends short leaves a file looking complete.
 set -euo pipefail
 source "$(dirname "$0")/lib.bash" "$@"
@@ -62,14 +62,14 @@ must_pass none --config "$quick" -q --vcd none.vcd --stats none.json
 cmp -s huge.vcd none.vcd && cmp -s huge.json none.json || problem "huge: max_cycles=10^15 changed the VCD or stats"
 
 # --- Ctrl-C and SIGTERM -------------------------------------------------------------------------
-# interrupt NAME SIGNAL ARGS...: starts elstm-vp on ptb (40 sequences: far more than the test
-# waits for), sends SIGNAL a second after its first progress line (the simulation is running;
+# interrupt NAME SIGNAL ARGS...: starts elstm-vp on ptb (or the config interrupt_config names)
+# with 40 sequences (far more than the test waits for; ARGS may change that), sends SIGNAL a second after its first progress line (the simulation is running;
 # an ASan build gets there later, not wrongly) and waits; exit code in $rc. A script's
-# background job starts with SIGINT ignored, and elstm-vp keeps an ignored signal ignored:
-# env gives it the default a terminal would (and runs it without_leak_check).
+# background job starts with SIGINT and SIGQUIT ignored, and elstm-vp keeps an ignored signal
+# ignored: env gives them the default a terminal would (and runs it without_leak_check).
 interrupt() {
     local name="$1" signal="$2" pid i; shift 2
-    env --default-signal=INT ASAN_OPTIONS="$asan_no_leaks" "$vp" --config "$configs/ptb.yaml" --set workload.sequences=40 "$@" >"$name.out" 2>"$name.err" &
+    env --default-signal=INT,QUIT ASAN_OPTIONS="$asan_no_leaks" "$vp" --config "${interrupt_config:-$configs/ptb.yaml}" --set workload.sequences=40 "$@" >"$name.out" 2>"$name.err" &
     pid=$!
     for i in $(seq 1200); do
         grep -q 'elstm-vp: run' "$name.err" 2>/dev/null && break
@@ -112,6 +112,38 @@ fi
 # SIGTERM the same way (exit 143); with the driver as host the message has no pc.
 interrupt term TERM --vcd "" --set host.kind=driver
 expect_line term 143 '^elstm-vp: interrupted at cycle [0-9]+ \((layer run [0-9]+, step [0-9]+/35|accelerator idle after [0-9]+ layer runs?)\)$'
+
+# SIGHUP (the terminal went away) and SIGQUIT (Ctrl-\) like SIGTERM: exit 128 + the signal,
+# the VCD and stats so far under their .interrupted names only. A generated layer is built
+# faster than ptb's (this matters under ASan); 2000 sequences of it take far longer than the wait.
+write_config one_layer.yaml "[{input: 256, hidden: 256, w_sparsity: 0.5, u_sparsity: 0.5}]" 35 2000
+for sig in HUP QUIT; do
+    name=$(echo "$sig" | tr A-Z a-z)
+    interrupt_config=one_layer.yaml interrupt "$name" "$sig" --vcd "$name.vcd" --stats "$name.json" \
+        --set host.kind=driver --set workload.sequences=2000 --set dram.size=256MiB
+    expect_line "$name" $((128 + $(kill -l "$sig"))) '^elstm-vp: interrupted at cycle [0-9]+ \((layer run [0-9]+, step [0-9]+/35|accelerator idle after [0-9]+ layer runs?)\)$'
+    no_files "$name" "$name.vcd" "$name.json" "$name.partial.vcd"
+    [ "$(json "$name.interrupted.json" "s['interrupted']" 2>/dev/null)" = True ] && grep -q '^     interrupted at cycle' "$name.interrupted.vcd" \
+        || problem "$name: no $name.interrupted.json and .vcd marked as interrupted"
+done
+
+# The stop is seen promptly whatever the quantum: the core, running the CPU-only firmware (no
+# accelerator to wait for) a whole quantum of 10^9 cycles (seconds of wall time) ahead of the
+# kernel, yields between its ISS slices once a stop is asked for. Signalled 2 s after the start
+# (the small workload is built by then), elstm-vp must be gone within a second.
+write_config cpu.yaml "[{input: 64, hidden: 64}]" 20 3
+env --default-signal=INT ASAN_OPTIONS="$asan_no_leaks" "$vp" --config cpu.yaml --set host.firmware=lstm_cpu \
+    --set host.golden_tolerance=1e-4 --set host.quantum=1000000000 -q --stats quantum.json >quantum.out 2>quantum.err &
+pid=$!
+sleep 2
+t0=$(date +%s%N)
+kill -s INT $pid
+rc=0
+wait $pid || rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+expect_line quantum 130 '^elstm-vp: interrupted at cycle [0-9]+ \(accelerator idle after 0 layer runs, core pc 0x8[0-9a-f]{7}\)$'
+[ "$ms" -lt 1000 ] || problem "quantum: elstm-vp took $ms ms to stop after SIGINT (want < 1000)"
+[ "$(json quantum.interrupted.json "s['interrupted']" 2>/dev/null)" = True ] || problem "quantum: no quantum.interrupted.json"
 
 # --- a full disk --------------------------------------------------------------------------------
 # /dev/full fails every write with ENOSPC. A device is written in place (a rename over it would

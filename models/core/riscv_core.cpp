@@ -324,7 +324,7 @@ std::int64_t RiscvCore::get_cmdline(std::uint64_t block) {
 // reason, which exits with 1.
 std::int64_t RiscvCore::exit_program(std::uint64_t block) {
     const std::uint64_t reason = load_word(block), subcode = load_word(block + 8);
-    finish({true, reason == sys::kApplicationExit ? static_cast<int>(subcode) : 1, ""});
+    finish({true, reason == sys::kApplicationExit ? static_cast<std::int64_t>(subcode) : 1, ""});
     return 0;
 }
 

@@ -27,7 +27,7 @@ struct CoreConfig {
 // How the core's program ended.
 struct CoreExit {
     bool exited = false;          // SYS_EXIT / SYS_EXIT_EXTENDED reached
-    int code = 0;                 // the program's exit code
+    std::int64_t code = 0;        // the program's exit code (a 64-bit word on RV64)
     std::string error;            // set when it did not exit: unhandled trap, budget, ...
 };
 

@@ -92,6 +92,10 @@ expect_error exit3 3 "the firmware exited with code 3" --set host.firmware=$prog
 # A code that an exit status cannot hold (256 would be 0, 2^32 a 32-bit 0) exits 255.
 expect_error exit256 255 "the firmware exited with code 256$" --set host.firmware=$programs/wrap_exit256.elf
 expect_error exit_wide 255 "the firmware exited with code 4294967296$" --set host.firmware=$programs/wrap_exit_wide.elf
+# A SYS_WRITE far longer than the DRAM fails before it prints anything.
+expect_error huge_write 1 "semihosting call 0x5 at pc 0x80000010: cannot read a buffer of 1099511627776 bytes at 0x80000000: it runs outside memory$" \
+    --set host.firmware=$programs/wrap_semihost_huge_write.elf
+if [ -s huge_write.out ]; then problem "huge_write: $(wc -c < huge_write.out) bytes on stdout, want none"; fi
 expect_error semihosting 1 "unsupported semihosting call 0x99 at pc 0x8" --set host.firmware=$programs/wrap_semihost_calls.elf
 
 finish

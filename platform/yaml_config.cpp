@@ -1,8 +1,5 @@
 #include "yaml_config.hpp"
 
-#include "yaml_document.hpp"
-#include "accel/accelerator.hpp"
-
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -23,6 +20,10 @@
 #include <type_traits>
 #include <utility>
 
+#include "accel/accelerator.hpp"
+#include "numeric/fp16.hpp"
+#include "yaml_document.hpp"
+
 namespace elstm {
 namespace {
 
@@ -42,7 +43,6 @@ constexpr double kMaxClockMhz = 1e6;          // a 1 ps period, SystemC's defaul
 constexpr double kMinClockMhz = 1;
 // |h| < 1, so a larger golden tolerance would accept any h, even one never computed.
 constexpr double kMaxGoldenTolerance = 0.01;
-constexpr double kMaxFp16 = 65504;            // the largest finite fp16 value
 
 std::string comma_list(const std::vector<std::string>& names) {
     std::string s;
@@ -793,14 +793,14 @@ NpyLayerFiles read_npy_layer(const Item& it, const fs::path& dir) {
     return f;
 }
 
-// Generated weights are uniform in ±gain/√hidden and stored as fp16, which ends at 65504.
+// Generated weights are uniform in ±gain/√hidden and stored as fp16.
 void check_weight_scale(const Item& gain, const LayerSpec& l) {
     const double bound = l.gain / std::sqrt(static_cast<double>(l.hidden_size));
-    if (bound > kMaxFp16) {
+    if (bound > kFp16Max) {
         std::ostringstream msg;
         msg.precision(6);
         msg << gain.node().Scalar() << " gives weights up to ±" << bound << " (gain/√" << l.hidden_size
-            << "), beyond the largest fp16 value " << kMaxFp16;
+            << "), beyond the largest fp16 value " << kFp16Max;
         gain.fail(msg.str());
     }
 }

@@ -159,8 +159,8 @@ std::set<std::uint8_t> Accelerator::known_functs() {
 }
 
 std::vector<std::string> Accelerator::part_names() {
-    return {"cmd",    "data",     "phase",    "uh_step", "buf_x",   "buf_wx", "buf_uh", "buf_h", "buf_c",
-            "buf_bias", "buf_table", "vpe", "run",     "w_side", "wx_side", "u_side"};
+    return {"cmd",   "data",     "phase",     "uh_step", "buf_x", "buf_wx", "buf_uh",  "buf_h",
+            "buf_c", "buf_bias", "buf_table", "vpe",     "run",   "w_side", "wx_side", "u_side"};
 }
 
 std::vector<const OnChipBuffer*> Accelerator::buffers() const {

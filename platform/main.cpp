@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -114,6 +115,10 @@ std::vector<elstm::NamedPath> input_files(const elstm::PlatformConfig& config, c
     return inputs;
 }
 
+// A process exit status holds 1 .. 255; any other non-zero firmware exit code (negative, or
+// 256 and above, which the status would truncate, 256 to 0) becomes 255.
+int exit_status(std::int64_t code) { return code >= 1 && code <= 255 ? static_cast<int>(code) : 255; }
+
 int run(const po::variables_map& vm) {
     std::vector<std::string> sets;
     if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
@@ -156,9 +161,9 @@ int run(const po::variables_map& vm) {
     }
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!platform.finish_trace(&error)) return output_failed(error);
-    if (const int code = platform.exit_code()) {
+    if (const std::int64_t code = platform.exit_code()) {
         std::cerr << "elstm-vp: the firmware exited with code " << code << '\n';
-        return code;
+        return exit_status(code);
     }
 
     const elstm::GoldenCheck golden = platform.check_golden();

@@ -580,7 +580,7 @@ std::string Platform::position() const {
     return s.str();
 }
 
-int Platform::exit_code() const { return core_ ? core_->exit().code : 0; }
+std::int64_t Platform::exit_code() const { return core_ ? core_->exit().code : 0; }
 
 std::vector<float> Platform::simulated_h(std::size_t layer, std::size_t sequence) const {
     const std::size_t n = image_.layers[layer].hidden_size;

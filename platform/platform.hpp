@@ -112,7 +112,7 @@ public:
     // Layer runs the accelerator has finished (all of runs() once the host is done).
     std::size_t completed_runs() const;
     // The firmware's exit code (0 with the test-bench driver).
-    int exit_code() const;
+    std::int64_t exit_code() const;
     // Closes the VCD and moves it to its final name (with a fixed $date line); after an
     // interrupted run to interrupted_path(vcd, ".vcd") instead, with a $comment saying so.
     // Returns false (and fills `error`) if it cannot be written; then neither file is left.

@@ -315,9 +315,9 @@ void print_summary(std::ostream& os, const Platform& p, const GoldenCheck& golde
                   (unsigned long long)p.dram().bytes_read(), (unsigned long long)p.dram().bytes_written());
     os << line;
     if (const RiscvCore* core = p.core()) {
-        std::snprintf(line, sizeof line, "  core: %s, %llu instructions in %llu cycles, exit code %d; %.3g MIPS (wall)\n",
+        std::snprintf(line, sizeof line, "  core: %s, %llu instructions in %llu cycles, exit code %lld; %.3g MIPS (wall)\n",
                       p.config().host.firmware.c_str(), (unsigned long long)core->instructions(),
-                      (unsigned long long)core->cycles(), p.exit_code(), ratio(double(core->instructions()), wall_seconds) / 1e6);
+                      (unsigned long long)core->cycles(), (long long)p.exit_code(), ratio(double(core->instructions()), wall_seconds) / 1e6);
         os << line;
     }
     os << "  golden check: " << (golden.passed ? "passed" : "FAILED") << " (" << golden.values << " h values, ";

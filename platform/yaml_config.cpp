@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -16,7 +17,12 @@
 #include <optional>
 #include <sstream>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+
+#include "accel/accelerator.hpp"
+#include "numeric/fp16.hpp"
+#include "yaml_document.hpp"
 
 namespace elstm {
 namespace {
@@ -32,6 +38,11 @@ constexpr std::uint64_t kMaxCycles = 1'000'000'000'000'000;  // max_cycles: 10^1
 constexpr std::uint64_t kMaxPes = 64;
 constexpr std::uint64_t kMaxFuse = 64;
 constexpr double kMaxClockMhz = 1e6;          // a 1 ps period, SystemC's default resolution
+// A 1 µs period: SystemC's 64-bit picoseconds still hold 1.8e13 cycles. Slower clocks run out of
+// simulated time within a run (the kernel's time stops, or wraps into the past).
+constexpr double kMinClockMhz = 1;
+// |h| < 1, so a larger golden tolerance would accept any h, even one never computed.
+constexpr double kMaxGoldenTolerance = 0.01;
 
 std::string comma_list(const std::vector<std::string>& names) {
     std::string s;
@@ -313,11 +324,14 @@ YAML::Node parse_file(const std::string& path) {
     if (fs::is_directory(path, ec)) throw ConfigError(path + ": cannot open (it is a directory)");
     std::ifstream in(path);
     if (!in) throw ConfigError(path + ": cannot open (" + std::strerror(errno) + ")");
+    std::ostringstream text;
+    text << in.rdbuf();
     try {
-        return YAML::Load(in);
-    } catch (const YAML::ParserException& e) {
+        return load_yaml_document(text.str());
+    } catch (const YamlDocumentError& e) {
+        if (e.mark.is_null()) throw ConfigError(path + ": " + e.what());
         throw ConfigError(path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                          ": YAML syntax error: " + e.msg);
+                          ": " + e.what());
     }
 }
 
@@ -368,12 +382,19 @@ std::string unknown_key_hint(const Schema& s, const std::string& path, const Pat
 }
 
 // A --set value is YAML, so `[3,2]` is a list and `{lanes: 8}` a map; nothing is an empty string.
+// It is one value on one line: a line break could only smuggle in more keys.
 YAML::Node parse_value(const std::string& text, const std::string& value) {
     if (value.empty()) return YAML::Node(std::string());
+    if (const std::size_t eol = value.find_first_of("\r\n"); eol != std::string::npos)
+        throw ConfigError("--set " + text.substr(0, text.size() - value.size() + eol) +
+                          "...: the value has a line break; give one value on one line");
     try {
-        return YAML::Load(value);
-    } catch (const YAML::ParserException& e) {
-        set_error(text, "the value is not valid YAML (" + e.msg + ")");
+        return load_yaml_document(value);
+    } catch (const YamlDocumentError& e) {
+        if (e.second_document)
+            set_error(text, "more follows the value, from column " + std::to_string(e.mark.column + 1) +
+                                "; give one YAML value");
+        set_error(text, std::string("the value: ") + e.what());
     }
 }
 
@@ -490,9 +511,18 @@ double get_double(const Item& it, const Interval& range) {
     return *v;
 }
 
+// A float field must hold the value: a larger one would become inf without a word.
 template <class T>
 void read_double(const Item& it, T& field, const Interval& range) {
-    if (it.present()) field = static_cast<T>(get_double(it, range));
+    if (!it.present()) return;
+    const double v = get_double(it, range);
+    if (std::is_same_v<T, float> && std::fabs(v) > std::numeric_limits<float>::max()) {
+        std::ostringstream msg;
+        msg << it.node().Scalar() << " is beyond the range of a 32-bit float (at most "
+            << std::numeric_limits<float>::max() << ")";
+        it.fail(msg.str());
+    }
+    field = static_cast<T>(v);
 }
 
 void read_bool(const Item& it, bool& field) {
@@ -581,7 +611,7 @@ void check_conflict(const Item& a, const Item& b) {
 // ---- The sections
 
 void read_clock(const Item& it, double& mhz) {
-    read_double(it, mhz, {0, kMaxClockMhz, true, false});
+    read_double(it, mhz, {kMinClockMhz, kMaxClockMhz, false, false});
     // Every delay is a whole number of cycles and SystemC counts whole picoseconds.
     const double ps = 1e6 / mhz;
     if (std::fabs(ps - std::round(ps)) > 1e-9 * ps) {
@@ -651,6 +681,9 @@ std::vector<PeConfig> standard_pes(std::size_t n) {
 }
 
 std::vector<PeConfig> read_pes(const Item& list) {
+    if (list.size() > kMaxPes)
+        list.fail(count(list.size(), "PE") + "; at most " + std::to_string(kMaxPes) + " (as with accel.n_pe)");
+    const std::vector<std::string> reserved = Accelerator::part_names();
     std::vector<PeConfig> pes;
     std::map<std::string, std::string> seen;  // name → where
     for (std::size_t k = 0; k < list.size(); ++k) {
@@ -661,6 +694,8 @@ std::vector<PeConfig> read_pes(const Item& list) {
         const Item name = pe["name"];
         c.name = get_string(name);
         if (!is_identifier(c.name)) name.fail("'" + c.name + "' is not an identifier ([A-Za-z_][A-Za-z0-9_]*)");
+        if (std::find(reserved.begin(), reserved.end(), c.name) != reserved.end())
+            name.fail("'" + c.name + "' is taken by a part of the accelerator; reserved: " + comma_list(reserved));
         if (auto [first, inserted] = seen.emplace(c.name, name.where()); !inserted)
             name.fail("duplicate PE name '" + c.name + "' (first at " + first->second + ")");
         c.role = get_enum(pe["role"], kRoles);
@@ -758,6 +793,18 @@ NpyLayerFiles read_npy_layer(const Item& it, const fs::path& dir) {
     return f;
 }
 
+// Generated weights are uniform in ±gain/√hidden and stored as fp16.
+void check_weight_scale(const Item& gain, const LayerSpec& l) {
+    const double bound = l.gain / std::sqrt(static_cast<double>(l.hidden_size));
+    if (bound > kFp16Max) {
+        std::ostringstream msg;
+        msg.precision(6);
+        msg << gain.node().Scalar() << " gives weights up to ±" << bound << " (gain/√" << l.hidden_size
+            << "), beyond the largest fp16 value " << kFp16Max;
+        gain.fail(msg.str());
+    }
+}
+
 LayerSpec read_generated_layer(const Item& it) {
     LayerSpec l;
     l.input_size = get_uint(it["input"], 1, kMaxCount);
@@ -765,7 +812,9 @@ LayerSpec read_generated_layer(const Item& it) {
     read_double(it["w_sparsity"], l.w_sparsity, kFraction);
     read_double(it["u_sparsity"], l.u_sparsity, kFraction);
     read_double(it["h_threshold"], l.h_threshold, kNonNegative);
+    check_conflict(it["target_h_sparsity"], it["gain"]);
     read_double(it["gain"], l.gain, kPositive);
+    check_weight_scale(it["gain"], l);
     if (const Item t = it["target_h_sparsity"]; t.present()) l.target_h_sparsity = get_double(t, kFractionBelowOne);
     read_enum(it["pruning"], l.pruning, kPruningKinds);
     return l;
@@ -792,8 +841,10 @@ WorkloadSpec read_benchmark(const Item& workload, const Item& name) {
     Choices<std::string> choices;
     for (const std::string& n : benchmark_names()) choices.emplace_back(n, n);
     WorkloadSpec spec = benchmark_spec(get_enum(name, choices));
+    check_conflict(workload["target_h_sparsity"], workload["gain"]);
     for (LayerSpec& l : spec.layers) {
         read_double(workload["gain"], l.gain, kPositive);
+        check_weight_scale(workload["gain"], l);
         read_enum(workload["pruning"], l.pruning, kPruningKinds);
     }
     const Item target = workload["target_h_sparsity"];
@@ -856,7 +907,7 @@ HostConfig read_host(const Item& it, const fs::path& dir) {
     read_uint(it["max_instructions"], h.core.max_instructions, 1, 10'000'000'000'000ull);
     read_uint(it["quantum"], h.core.quantum, 1, 1'000'000'000);
     read_uint(it["rocc_issue"], h.core.rocc_issue, 0, 1000);
-    read_double(it["golden_tolerance"], h.golden_tolerance, kNonNegative);
+    read_double(it["golden_tolerance"], h.golden_tolerance, {0, kMaxGoldenTolerance, false, false});
     const Item cpi = it["cpi"];
     const char* classes[] = {"alu", "load", "store", "mul", "div", "branch_taken", "branch_not_taken", "jump", "csr",
                              "system"};

@@ -14,8 +14,8 @@ public:
     explicit ConfigError(const std::string& what) : Error(what) {}
 };
 
-// Reads the platform YAML at `path` (the only place YAML is parsed; the schema is in
-// README). `overrides` are `key.path=value` strings from `--set`, applied to the YAML
+// Reads the platform YAML at `path` (YAML is parsed only here, through yaml_document.hpp; the
+// schema is in README). `overrides` are `key.path=value` strings from `--set`, applied to the YAML
 // tree before it is checked; a value is parsed as YAML, so `schedule.n_fuse=[3,2]` is a list.
 // npy paths come back resolved relative to the YAML file's directory. Throws ConfigError.
 PlatformConfig load_platform_config(const std::string& path, const std::vector<std::string>& overrides);

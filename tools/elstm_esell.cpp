@@ -96,7 +96,7 @@ Matrix npy_matrix(const po::variables_map& vm) {
     for (const char* other : {"benchmark", "layer", "matrix", "seed", "gain", "pruning"})
         if (given(vm, other)) throw Error(std::string("--npy cannot be combined with --") + other);
     const std::string path = vm["npy"].as<std::string>();
-    return {npy_to_matrix(load_npy(path), path), path};
+    return {npy_fp16_matrix(load_npy(path), path), path};
 }
 
 Matrix input_matrix(const po::variables_map& vm) {

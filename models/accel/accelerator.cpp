@@ -158,6 +158,11 @@ std::set<std::uint8_t> Accelerator::known_functs() {
             rocc_cmd::kStart,   rocc_cmd::kStatus,    rocc_cmd::kDelta,   rocc_cmd::kWeightScale};
 }
 
+std::vector<std::string> Accelerator::part_names() {
+    return {"cmd",   "data",     "phase",     "uh_step", "buf_x", "buf_wx", "buf_uh",  "buf_h",
+            "buf_c", "buf_bias", "buf_table", "vpe",     "run",   "w_side", "wx_side", "u_side"};
+}
+
 std::vector<const OnChipBuffer*> Accelerator::buffers() const {
     return {&buf_x_, &buf_wx_, &buf_uh_, &buf_h_, &buf_c_, &buf_bias_, &buf_table_};
 }

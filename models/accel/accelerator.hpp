@@ -87,6 +87,10 @@ public:
 
     // The funct values the instruction controller decodes.
     static std::set<std::uint8_t> known_functs();
+    // The names of the accelerator's own parts (ports, traced values, buffers, the vector PE,
+    // threads): a PE, a child module beside them, must not take one (its module and trace
+    // names would collide).
+    static std::vector<std::string> part_names();
 
     const std::vector<LayerRun>& runs() const { return runs_; }
     const std::vector<std::unique_ptr<SpmvPe>>& pes() const { return pes_; }

@@ -144,15 +144,15 @@ std::vector<ElfSegment> load_segments(const Image& img, const Header& h) {
             img.fail(name + ": its file bytes [" + hex(offset) + ", +" + hex(filesz) +
                      ") run past the end of the file (" + std::to_string(img.size()) + " bytes)");
         }
-        if (memsz != 0 && paddr + (memsz - 1) < paddr)
-            img.fail(name + ": p_memsz " + hex(memsz) + " wraps around the address space");
+        if (memsz == 0) continue;  // occupies no memory (picolibc's startup leaves one at 0)
+        if (paddr + (memsz - 1) < paddr) img.fail(name + ": p_memsz " + hex(memsz) + " wraps around the address space");
         ElfSegment s;
         s.addr = paddr;
         s.bytes.assign(img.at(offset), img.at(offset) + filesz);
         s.mem_size = memsz;
         segments.push_back(std::move(s));
     }
-    if (segments.empty()) img.fail("no PT_LOAD segment: nothing to load");
+    if (segments.empty()) img.fail("no PT_LOAD segment with contents: nothing to load");
     return segments;
 }
 

@@ -6,12 +6,12 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <ostream>
 #include <string>
 
 #include "core/rv_iss.hpp"
+#include "core/semihosting.hpp"
 #include "rocc/rocc_if.hpp"
 #include "sim/clock.hpp"
 #include "sim/timed_signal.hpp"
@@ -28,7 +28,7 @@ struct CoreConfig {
 // How the core's program ended.
 struct CoreExit {
     bool exited = false;          // SYS_EXIT / SYS_EXIT_EXTENDED reached
-    int code = 0;                 // the program's exit code
+    std::int64_t code = 0;        // the program's exit code (a 64-bit word on RV64)
     std::string error;            // set when it did not exit: unhandled trap, budget, ...
 };
 
@@ -61,12 +61,7 @@ public:
 
 private:
     class TlmBus;
-    // An open semihosting handle: the console (":tt") or a read-only host file.
-    struct HostFile {
-        bool tty = false;
-        std::string contents;
-        std::uint64_t pos = 0;
-    };
+    class DebugMemory;
 
     void run();
     rv::DirectMemory request_dmi();
@@ -79,19 +74,8 @@ private:
 
     void serve_custom(const rv::Stop& stop);
     void serve_semihosting();
-    std::int64_t semihosting_call(std::uint64_t op, std::uint64_t arg);
-    std::int64_t open_file(std::uint64_t block);
-    std::int64_t read_file(std::uint64_t block);
-    std::int64_t write_file(std::uint64_t block);
-    std::int64_t get_cmdline(std::uint64_t block);
-    std::int64_t exit_program(std::uint64_t block);
-    HostFile* file(std::uint64_t handle);
 
     bool debug_access(tlm::tlm_command command, std::uint64_t addr, void* data, std::size_t len);
-    void load(std::uint64_t addr, void* data, std::size_t len);
-    void store(std::uint64_t addr, const void* data, std::size_t len);
-    std::uint64_t load_word(std::uint64_t addr);
-    std::string load_string(std::uint64_t addr);
     std::uint32_t instruction_at(std::uint64_t pc);
 
     bool done() const { return exit_.exited || !exit_.error.empty(); }
@@ -104,13 +88,13 @@ private:
     std::ostream& console_;
     std::uint32_t max_cpi_;           // the slowest instruction class: bounds a slice's cycles
     std::unique_ptr<TlmBus> bus_;
+    std::unique_ptr<DebugMemory> debug_memory_;
+    Semihosting semihosting_;
     rv::DirectMemory direct_;
     std::unique_ptr<rv::Iss> iss_;
     tlm_utils::tlm_quantumkeeper qk_;
     std::uint64_t accounted_ = 0;     // ISS cycles already handed to the quantum keeper
     std::uint64_t bus_stall_ = 0;     // bus latency cycles not yet added to the ISS
-    std::map<std::uint64_t, HostFile> files_;
-    std::uint64_t next_handle_ = 3;   // 0, 1 and 2 are the console from the start
     CoreExit exit_;
     std::function<bool()> yield_requested_;
 };

@@ -300,6 +300,12 @@ DenseMatrix npy_to_matrix(const NpyArray& a, const std::string& path) {
     return m;
 }
 
+DenseMatrix npy_fp16_matrix(const NpyArray& a, const std::string& path) {
+    DenseMatrix m = npy_to_matrix(a, path);
+    m.values = fp16_values(m.values, path);
+    return m;
+}
+
 LstmLayerWeights load_layer_npy(const std::string& w_path, const std::string& u_path,
                                 const std::string& bias_path) {
     // n comes from U (4n × n); W and the bias are then checked against it.
@@ -322,10 +328,8 @@ LstmLayerWeights load_layer_npy(const std::string& w_path, const std::string& u_
     LstmLayerWeights layer;
     layer.input_size = w.shape[1];
     layer.hidden_size = n;
-    layer.w = npy_to_matrix(w, w_path);
-    layer.w.values = fp16_values(w.data, w_path);
-    layer.u = npy_to_matrix(u, u_path);
-    layer.u.values = fp16_values(u.data, u_path);
+    layer.w = npy_fp16_matrix(w, w_path);
+    layer.u = npy_fp16_matrix(u, u_path);
     layer.bias = fp16_values(b.data, bias_path);
     return layer;
 }

@@ -24,6 +24,9 @@ void save_npy(const std::string& path, const std::vector<std::size_t>& shape,
 
 // A 2-D array as a matrix (a 1-D array of length k is a k×1 column). Throws for other ranks.
 DenseMatrix npy_to_matrix(const NpyArray& a, const std::string& path);
+// npy_to_matrix with every value rounded to fp16, the weights' format; a value fp16 cannot hold
+// (one that rounds to infinity, or NaN) is an Error naming the element.
+DenseMatrix npy_fp16_matrix(const NpyArray& a, const std::string& path);
 
 // A layer from W (4n×m), U (4n×n) and bias (4n) files; values are rounded to fp16.
 // Shape mismatches are errors naming the file and the expected shape.

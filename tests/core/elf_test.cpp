@@ -261,6 +261,24 @@ TEST_F(CorruptElf, TruncatedInsideASegment) {
     expect_error("run past the end of the file");
 }
 
+// An empty PT_LOAD (picolibc's startup leaves one at 0) occupies no memory: it is skipped.
+TEST_F(CorruptElf, EmptySegmentIsSkipped) {
+    const std::size_t loads = load_elf(firmware("elstm.elf")).segments.size();
+    std::size_t ph = 0;
+    for (std::size_t i = 0; i < get(bytes, 56, 2) && !ph; ++i) {
+        const std::size_t at = get(bytes, 32, 8) + i * get(bytes, 54, 2);
+        if (get(bytes, at, 4) != 1) ph = at;
+    }
+    ASSERT_NE(ph, 0u) << "no program header other than PT_LOAD to turn into an empty one";
+    put(bytes, ph, 4, 1);
+    for (unsigned field = 8; field <= 40; field += 8) put(bytes, ph + field, 8, 0);  // offset, addresses, sizes
+    const std::string path = write_copy(bytes);
+    const ElfImage elf = load_elf(path);
+    std::remove(path.c_str());
+    EXPECT_EQ(elf.segments.size(), loads);
+    for (const ElfSegment& s : elf.segments) EXPECT_NE(s.mem_size, 0u) << "segment at " << s.addr;
+}
+
 // Random damage to the headers and tables: load_elf returns or throws Error, and never reads
 // outside the file (run under AddressSanitizer by the CI).
 TEST_F(CorruptElf, RandomDamageNeverCrashes) {

@@ -1,7 +1,7 @@
 // libFuzzer target: the ELF loader (elstm::load_elf_bytes, the body of load_elf) on arbitrary
 // bytes. elstm::Error is the expected answer to a bad file; anything else is a finding. An image
-// that loads must be what the loader promises: segments no larger than their memory size, and
-// symbol() finding the first of each name.
+// that loads must be what the loader promises: segments no larger than their memory size, none
+// empty, and symbol() finding the first of each name.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const elstm::ElfImage elf = elstm::load_elf_bytes(std::vector<std::uint8_t>(data, data + size), "fuzz.elf");
         if (elf.segments.empty()) std::abort();
         for (const elstm::ElfSegment& s : elf.segments) {
-            if (s.bytes.size() > s.mem_size || s.bytes.size() > size) {
+            if (s.bytes.size() > s.mem_size || s.bytes.size() > size || s.mem_size == 0) {
                 std::fprintf(stderr, "fuzz_elf: segment at 0x%llx has %zu file bytes for %llu in memory\n",
                              static_cast<unsigned long long>(s.addr), s.bytes.size(),
                              static_cast<unsigned long long>(s.mem_size));

@@ -23,6 +23,7 @@ int fuzz_esell_one_input(const std::uint8_t* data, std::size_t size);
 int fuzz_iss_decode_one_input(const std::uint8_t* data, std::size_t size);
 int fuzz_packed_one_input(const std::uint8_t* data, std::size_t size);
 int fuzz_output_path_one_input(const std::uint8_t* data, std::size_t size);
+int fuzz_semihosting_one_input(const std::uint8_t* data, std::size_t size);
 }
 
 namespace {
@@ -62,6 +63,7 @@ TEST(FuzzRegression, esell) { replay("esell", fuzz_esell_one_input); }
 TEST(FuzzRegression, iss_decode) { replay("iss_decode", fuzz_iss_decode_one_input); }
 TEST(FuzzRegression, packed) { replay("packed", fuzz_packed_one_input); }
 TEST(FuzzRegression, output_path) { replay("output_path", fuzz_output_path_one_input); }
+TEST(FuzzRegression, semihosting) { replay("semihosting", fuzz_semihosting_one_input); }
 
 }  // namespace
 

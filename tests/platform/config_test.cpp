@@ -160,7 +160,6 @@ TEST_F(ConfigTest, ValuesAreRead) {
         "schedule: {kind: sequential, pruning: false}\n"
         "workload:\n"
         "  benchmark: ptb\n"
-        "  gain: 2.5\n"
         "  target_h_sparsity: [0.3, 0.6]\n"
         "  steps: 7\n"
         "  seed: 18446744073709551615\n"
@@ -182,7 +181,6 @@ TEST_F(ConfigTest, ValuesAreRead) {
     EXPECT_TRUE(c.auto_capacity.uh);
     EXPECT_EQ(c.schedule.kind, Schedule::sequential);
     EXPECT_EQ(c.schedule.skip, SkipPolicy::none);
-    EXPECT_EQ(c.workload.spec.layers[1].gain, 2.5);
     EXPECT_EQ(c.workload.spec.layers[0].target_h_sparsity, 0.3);
     EXPECT_EQ(c.workload.spec.layers[1].target_h_sparsity, 0.6);
     EXPECT_EQ(c.workload.spec.steps, 7u);

@@ -173,6 +173,38 @@ TEST(RiscvCore, SemihostingArgumentOutsideMemoryEndsTheRun) {
     EXPECT_EQ(rig.core.exit().error, "semihosting call 0x4 at pc 0x8000000c: cannot read memory at 0x10");
 }
 
+// A buffer running past memory fails before any of it is used: nothing reaches the console
+// or the buffer, with the DMI window and through the debug transport alike.
+void expect_buffer_refused(const char* program, bool dmi, const std::string& error) {
+    Options options;
+    options.dmi = dmi;
+    Rig rig(program, options);
+    sc_core::sc_start();
+    EXPECT_EQ(rig.console.str(), "");
+    EXPECT_EQ(rig.core.exit().error, error);
+    char first = 0;
+    rig.dram.read_backdoor(kBase, &first, 1);
+    EXPECT_NE(first, 'S') << "the features file was read into the buffer";
+}
+
+const std::string kHugeWrite =
+    "semihosting call 0x5 at pc 0x80000010: cannot read a buffer of 1099511627776 bytes at 0x80000000: it runs "
+    "outside memory";
+
+TEST(RiscvCore, SemihostingWriteBufferIsCheckedBeforeUse) {
+    expect_buffer_refused("wrap_semihost_huge_write", true, kHugeWrite);
+}
+
+TEST(RiscvCore, SemihostingWriteBufferIsCheckedBeforeUseWithoutDmi) {
+    expect_buffer_refused("wrap_semihost_huge_write", false, kHugeWrite);
+}
+
+TEST(RiscvCore, SemihostingReadBufferIsCheckedBeforeUse) {
+    expect_buffer_refused("wrap_semihost_huge_read", true,
+                          "semihosting call 0x6 at pc 0x80000034: cannot write a buffer of 1099511627776 bytes at "
+                          "0x80000000: it runs outside memory");
+}
+
 // funct 5 with xd: rs1 = 40, rs2 = 2. The accelerator answers rs1 + rs2 50 cycles after the
 // command reaches it; the core shows state 1 from the end of its issue cycle to the answer,
 // and mcycle counts the wait.

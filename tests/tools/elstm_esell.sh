@@ -82,6 +82,30 @@ grep -q '^csc_ese fixed12 ' "$tmp/csr" || fail "no csc_ese fixed12 port-stream r
 "$bin" --benchmark mnist --matrix U --pruning bank_balanced >"$tmp/bbs" || fail "--pruning bank_balanced exited non-zero"
 grep -q '^matrix: mnist layer 1 U .*bank_balanced' "$tmp/bbs" || fail "--pruning: not in the matrix line"
 
+# --npy of float32 values fp16 cannot represent exactly: rounded (as --help says), in the
+# statistics and in every --dump; 0.1 is fp16 0x2e66.
+# write_f32_npy FILE VALUE: a 4 x 4 float32 array of VALUE.
+write_f32_npy() {
+  python3 - "$1" "$2" <<'PY'
+import struct, sys
+header = "{'descr': '<f4', 'fortran_order': False, 'shape': (4, 4), }"
+header += " " * (63 - (10 + len(header)) % 64) + "\n"
+with open(sys.argv[1], "wb") as f:
+    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
+    f.write(struct.pack("<16f", *[float(sys.argv[2])] * 16))
+PY
+}
+write_f32_npy "$tmp/tenth.npy" 0.1
+for format in esell csc_ese cbs_bbs csr; do
+  "$bin" --npy "$tmp/tenth.npy" --dump "$tmp/tenth.$format" --format $format >"$tmp/tenth" 2>"$tmp/tenth.err" \
+    || fail "--npy of 0.1 with --dump --format $format: $(cat "$tmp/tenth.err")"
+  grep -qi '2e66' "$tmp/tenth.$format" || fail "--dump --format $format: no fp16 0.1 (2e66) in the words"
+done
+grep -q ': 4 x 4, 16 non-zeros' "$tmp/tenth" || fail "--npy of 0.1: wrong matrix line: $(cat "$tmp/tenth")"
+# A value fp16 cannot hold is an error naming the element.
+write_f32_npy "$tmp/huge.npy" 1e6
+expect_bad "huge.npy: element 0 = 1e+06 is not a finite fp16 value" --npy "$tmp/huge.npy"
+
 # Bad inputs.
 printf 'not an npy file\n' >"$tmp/garbage.npy"
 expect_bad "nosuch" --benchmark nosuch

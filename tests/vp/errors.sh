@@ -166,6 +166,48 @@ expect_error npy_truncated 2 'b_short\.npy: truncated data: .*needs 64 bytes, th
 npy_config npy_shape.yaml w.npy u_bad_shape.npy b.npy
 expect_error npy_shape 2 '.*u_bad_shape\.npy' --config npy_shape.yaml
 
+# --- hostile input ----------------------------------------------------------------------------
+# Nothing is silently ignored or clamped: a second YAML document, content after a --set value
+# or a line break in it, deep nesting, a clock too slow for SystemC's time, a float key beyond
+# float, a gain with a calibration target, weights beyond fp16, a tolerance that accepts anything,
+# a PE named like a part of the accelerator, more than 64 PEs.
+variant two_docs.yaml '$a ---\nclock_mhz: 3'
+expect_error second_document 2 "two_docs\.yaml:$(line_of two_docs.yaml '^---'):1: a second YAML document starts here" \
+    --config two_docs.yaml --vcd ""
+expect_error set_trailing 2 '--set schedule\.n_fuse=\[2, 3\] \[4, 5\]: more follows the value, from column 8; give one YAML value' \
+    --config "$quick" --vcd "" --set 'schedule.n_fuse=[2, 3] [4, 5]'
+expect_error set_line_break 2 '--set accel\.vector_pe=\{lanes: 8\}\.\.\.: the value has a line break' \
+    --config "$quick" --vcd "" --set $'accel.vector_pe={lanes: 8}\nlatency: 3'
+python3 -c "print('workload: ' + '[' * 3000 + ']' * 3000)" >deep.yaml
+expect_error deep_nesting 2 'deep\.yaml:1:[0-9]+: YAML nesting deeper than [0-9]+ levels' --config deep.yaml --vcd ""
+expect_error clock_slow 2 '--set clock_mhz=1e-9: 1e-9 is out of range; expected a number in \[1, 1000000\]' \
+    --config "$quick" --vcd "" --set clock_mhz=1e-9
+expect_error float_range 2 '--set workload\.layers\[0\]\.h_threshold=1e308: 1e308 is beyond the range of a 32-bit float' \
+    --config "$quick" --vcd "" --set 'workload.layers[0].h_threshold=1e308'
+expect_error gain_and_target 2 '--set workload\.layers\[1\]\.gain=2: conflicts with workload\.layers\[1\]\.target_h_sparsity \(line [0-9]+\)' \
+    --config "$quick" --vcd "" --set 'workload.layers[1].gain=2'
+expect_error gain_fp16 2 '--set workload\.layers=.*: workload\.layers\[0\]\.gain: 1e6 gives weights up to ±250000 \(gain/√16\), beyond the largest fp16 value 65504' \
+    --config "$quick" --vcd "" --set 'workload.layers=[{input: 16, hidden: 16, gain: 1e6}]' --set schedule.n_fuse=2
+expect_error tolerance_range 2 '--set host\.golden_tolerance=1e30: 1e30 is out of range; expected a number in \[0, 0\.01\]' \
+    --config "$quick" --vcd "" --set host.golden_tolerance=1e30
+variant pe_vpe.yaml 's/^  n_pe: 3 .*/  pes: [{name: vpe, role: spmv}, {name: u, role: spmspv}]/'
+expect_error pe_reserved 2 "pe_vpe\.yaml:$(line_of pe_vpe.yaml '^  pes'):[0-9]+: accel\.pes\[0\]\.name: 'vpe' is taken by a part of the accelerator" \
+    --config pe_vpe.yaml --vcd ""
+variant many_pes.yaml "s/^  n_pe: 3 .*/  pes: [$(for k in $(seq 64); do printf '{name: p%d, role: spmv}, ' "$k"; done){name: u, role: spmspv}]/"
+expect_error pes_limit 2 "many_pes\.yaml:$(line_of many_pes.yaml '^  pes'):[0-9]+: accel\.pes: 65 PEs; at most 64 \(as with accel\.n_pe\)" \
+    --config many_pes.yaml --vcd ""
+# An alias used twice: a --set changes one use only (layer 2 shrinks, layer 1 keeps its 16).
+cat >alias.yaml <<'EOF'
+workload:
+  layers: [&layer {input: 16, hidden: 16}, *layer]
+  steps: 4
+trace: {vcd: ""}
+EOF
+must_pass alias_set --config alias.yaml --quiet --stats alias.json --set 'workload.layers[1].hidden=8'
+[ "$(json alias.json "sorted({(r['layer'], r['m'], r['n']) for r in s['runs']})")" = "[(1, 16, 16), (2, 16, 8)]" ] \
+    || problem "alias_set: layer shapes $(json alias.json "sorted({(r['layer'], r['m'], r['n']) for r in s['runs']})")"
+rm alias.json
+
 # --- output files -----------------------------------------------------------------------------
 # Stats in a missing directory, or on a directory: non-zero exit naming the path, nothing left.
 after_run=1 expect_error stats_missing_dir 2 '.*/nonexistent/dir/x\.json' --config "$quick" --vcd "" --quiet --stats /nonexistent/dir/x.json

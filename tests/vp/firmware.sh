@@ -75,6 +75,12 @@ PY
 expect_error outside_elf 2 "outside.elf: segment at 0x80200000 .* is outside the firmware region \[0x80000000, 0x80100000\)" \
     --set host.firmware=$PWD/outside.elf
 
+# The smallest C program built with the firmware's flags runs (picolibc's empty PT_LOAD at 0
+# is no segment outside the firmware region) and then fails only the golden check: it computed nothing.
+run_vp return0 --config "$quick" --vcd "" -q --set host.firmware=$programs/return0.elf
+[ "$rc" -eq 1 ] && grep -q "^elstm-vp: golden check failed: layer" return0.err \
+    || problem "return0: want exit 1 and a golden mismatch (rc $rc): $(cat return0.err)"
+
 # Firmware faults: an unknown RoCC funct is an illegal instruction, a load from nowhere an
 # access fault naming the address, an endless loop hits the instruction budget; the firmware's
 # own exit code becomes elstm-vp's.
@@ -83,6 +89,13 @@ expect_error load_fault 1 "load access fault at pc 0x8.*0x" --set host.firmware=
 expect_error budget 1 "instruction budget of 5000 exceeded" --set host.firmware=$programs/wrap_spin.elf \
     --set host.max_instructions=5000
 expect_error exit3 3 "the firmware exited with code 3" --set host.firmware=$programs/wrap_exit3.elf
+# A code that an exit status cannot hold (256 would be 0, 2^32 a 32-bit 0) exits 255.
+expect_error exit256 255 "the firmware exited with code 256$" --set host.firmware=$programs/wrap_exit256.elf
+expect_error exit_wide 255 "the firmware exited with code 4294967296$" --set host.firmware=$programs/wrap_exit_wide.elf
+# A SYS_WRITE far longer than the DRAM fails before it prints anything.
+expect_error huge_write 1 "semihosting call 0x5 at pc 0x80000010: cannot read a buffer of 1099511627776 bytes at 0x80000000: it runs outside memory$" \
+    --set host.firmware=$programs/wrap_semihost_huge_write.elf
+if [ -s huge_write.out ]; then problem "huge_write: $(wc -c < huge_write.out) bytes on stdout, want none"; fi
 expect_error semihosting 1 "unsupported semihosting call 0x99 at pc 0x8" --set host.firmware=$programs/wrap_semihost_calls.elf
 
 finish

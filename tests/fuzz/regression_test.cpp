@@ -22,6 +22,7 @@ int fuzz_npy_one_input(const std::uint8_t* data, std::size_t size);
 int fuzz_esell_one_input(const std::uint8_t* data, std::size_t size);
 int fuzz_iss_decode_one_input(const std::uint8_t* data, std::size_t size);
 int fuzz_packed_one_input(const std::uint8_t* data, std::size_t size);
+int fuzz_rocc_one_input(const std::uint8_t* data, std::size_t size);
 }
 
 namespace {
@@ -60,6 +61,7 @@ TEST(FuzzRegression, npy) { replay("npy", fuzz_npy_one_input); }
 TEST(FuzzRegression, esell) { replay("esell", fuzz_esell_one_input); }
 TEST(FuzzRegression, iss_decode) { replay("iss_decode", fuzz_iss_decode_one_input); }
 TEST(FuzzRegression, packed) { replay("packed", fuzz_packed_one_input); }
+TEST(FuzzRegression, rocc) { replay("rocc", fuzz_rocc_one_input); }
 
 }  // namespace
 

@@ -61,7 +61,15 @@ TEST(FuzzRegression, npy) { replay("npy", fuzz_npy_one_input); }
 TEST(FuzzRegression, esell) { replay("esell", fuzz_esell_one_input); }
 TEST(FuzzRegression, iss_decode) { replay("iss_decode", fuzz_iss_decode_one_input); }
 TEST(FuzzRegression, packed) { replay("packed", fuzz_packed_one_input); }
-TEST(FuzzRegression, rocc) { replay("rocc", fuzz_rocc_one_input); }
+TEST(FuzzRegression, rocc) {
+#if defined(__SANITIZE_ADDRESS__) && !defined(__clang__)
+    // The harness ends each input by killing SystemC's threads, which unwinds their coroutine
+    // stacks with an exception; GCC's AddressSanitizer runtime then fails an internal CHECK
+    // (google/sanitizers#189). Clang's copes: the fuzzer (run_fuzzers.sh) runs the target under it.
+    GTEST_SKIP() << "the rocc harness unwinds SystemC coroutine stacks, which GCC's AddressSanitizer cannot follow";
+#endif
+    replay("rocc", fuzz_rocc_one_input);
+}
 
 }  // namespace
 

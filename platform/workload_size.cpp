@@ -116,10 +116,10 @@ std::vector<MemoryPart> memory_parts(const PlatformConfig& config, const std::ve
     std::vector<MemoryPart> parts;
     if (shapes.empty()) return parts;
     const WorkloadSpec& spec = config.workload.spec;
-    double values = static_cast<double>(shapes[0].m);
+    std::uint64_t values = shapes[0].m;  // per step: x and every layer's h
     for (std::size_t k = 0; k < shapes.size(); ++k) {
         const double m = static_cast<double>(shapes[k].m), n = static_cast<double>(shapes[k].n);
-        values += n;
+        values = add(values, shapes[k].n);
         parts.push_back({"the weights of layer " + std::to_string(k + 1) + " (" + layer_keys(config, k, shapes[k]) + ")",
                          kBytesPerWeight * 4 * n * (m + n)});
     }
@@ -127,7 +127,7 @@ std::vector<MemoryPart> memory_parts(const PlatformConfig& config, const std::ve
     io << "the inputs and outputs (workload.steps " << spec.steps << " x workload.sequences " << spec.sequences << " x "
        << values << " values)";
     parts.push_back({io.str(), kBytesPerValue * static_cast<double>(spec.steps) *
-                                   (static_cast<double>(spec.sequences) + 1) * values});
+                                   (static_cast<double>(spec.sequences) + 1) * static_cast<double>(values)});
     for (std::size_t i = 0; i < kBufferCount; ++i) {
         std::size_t entries = buffer(config.accel.buffers, i).capacity;
         if (automatic(config.auto_capacity, i)) {

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -216,6 +217,10 @@ int sc_main(int argc, char** argv) {
         return 2;
     } catch (const sc_core::sc_report& r) {
         std::cerr << "elstm-vp: " << r.get_msg_type() << ": " << r.get_msg() << '\n';
+        return 1;
+    } catch (const std::bad_alloc&) {
+        // What limits.memory's estimate let through, or a machine with less memory free.
+        std::cerr << "elstm-vp: out of memory: the machine refused an allocation (limits.memory bounds the estimate)\n";
         return 1;
     }
 }

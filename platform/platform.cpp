@@ -19,6 +19,7 @@
 #include "numeric/npy.hpp"
 #include "numeric/workload.hpp"
 #include "output_file.hpp"
+#include "workload_size.hpp"
 
 namespace elstm {
 
@@ -43,16 +44,12 @@ struct RemoveOnExit {
     ~RemoveOnExit() { std::remove(path.c_str()); }
 };
 
-// Steps the W stream of one batch serves (never more than the sequence has), which sizes
-// BUF_x and BUF_wx.
-std::size_t batch_steps(const PlatformConfig& config, std::size_t layer, std::size_t steps) {
-    if (config.schedule.kind == Schedule::sequential) return 1;
-    return std::min(steps, count_role(config.accel.pes, PeRole::spmv) * config.schedule.n_fuse_for(layer));
-}
-
 }  // namespace
 
 WorkloadImage build_workload(const PlatformConfig& config) {
+    const std::vector<LayerShape> shapes = workload_shapes(config);
+    check_memory(config, shapes);
+    check_dram_size(config, shapes);
     WorkloadImage image;
     const WorkloadSpec& spec = config.workload.spec;
     image.steps = spec.steps;
@@ -128,7 +125,8 @@ WorkloadImage build_workload(const PlatformConfig& config) {
     image.h_table = at = align64(at);
     at += 8 * image.sequences * image.layers.size();
     image.end = at;
-    if (image.end > config.dram.base + config.dram.size) {
+    // Measured from the base: a DRAM may end exactly at 2^64, where base + size wraps to 0.
+    if (image.end - config.dram.base > config.dram.size) {
         std::ostringstream msg;
         msg << config.source << ": dram.size: the workload image needs " << (image.end - config.dram.base) << " bytes from "
             << hex(config.dram.base) << " but the DRAM has " << config.dram.size;
@@ -149,16 +147,14 @@ AcceleratorBuffers fit_buffers(const PlatformConfig& config, const WorkloadImage
                     {"uh", &need.uh, config.auto_capacity.uh},    {"h", &need.h, config.auto_capacity.h},
                     {"c", &need.c, config.auto_capacity.c},       {"bias", &need.bias, config.auto_capacity.bias},
                     {"table", &need.table, config.auto_capacity.table}};
-    std::size_t worst_layer[7] = {};
+    std::size_t worst_layer[kBufferCount] = {};
     for (std::size_t k = 0; k < image.layers.size(); ++k) {
-        const std::size_t m = image.layers[k].input_size, n = image.layers[k].hidden_size;
-        const std::size_t b = batch_steps(config, k, image.steps);
-        const std::size_t entries[7] = {2 * b * padded(m), 2 * b * 4 * n, 4 * n, n, n, 4 * n,
-                                        segment_count(image.format, 4 * n, n)};
-        for (int i = 0; i < 7; ++i)
+        const LayerShape shape{image.layers[k].input_size, image.layers[k].hidden_size};
+        const std::array<std::size_t, kBufferCount> entries = buffer_needs(config, k, shape, image.steps);
+        for (std::size_t i = 0; i < kBufferCount; ++i)
             if (entries[i] > wants[i].entries) wants[i].entries = entries[i], worst_layer[i] = k;
     }
-    for (int i = 0; i < 7; ++i) {
+    for (std::size_t i = 0; i < kBufferCount; ++i) {
         Want& w = wants[i];
         if (w.automatic) {
             w.buffer->capacity = w.entries;

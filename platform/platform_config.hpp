@@ -63,6 +63,7 @@ struct PlatformConfig {
     ScheduleConfig schedule;
     WorkloadConfig workload;
     HostConfig host;
+    std::uint64_t memory_limit = 0;      // limits.memory in bytes; 0: half the physical memory
     std::string vcd;                     // empty: no VCD
     std::string stats;                   // empty: no JSON stats file
 };

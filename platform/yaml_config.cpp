@@ -22,6 +22,7 @@
 
 #include "accel/accelerator.hpp"
 #include "numeric/fp16.hpp"
+#include "numeric/regular_file.hpp"
 #include "yaml_document.hpp"
 
 namespace elstm {
@@ -188,6 +189,7 @@ const Schema& schema() {
                              {"golden_tolerance", leaf()},
                              {"cpi", leaves({"alu", "load", "store", "mul", "div", "branch_taken",
                                              "branch_not_taken", "jump", "csr", "system"})}})},
+            {"limits", leaves({"memory"})},
             {"trace", leaves({"vcd"})},
             {"stats", leaf()},
         });
@@ -771,13 +773,24 @@ ScheduleConfig read_schedule(const Item& it) {
 
 const Choices<PruningKind> kPruningKinds = named_choices<PruningKind>(kPruningKindCount, pruning_kind_name);
 
-// An npy path, relative to the YAML file's directory; only its existence is checked here.
+// Fails at `it` unless `path` is a regular file that can be opened (not a FIFO, a device, ...).
+void check_regular_file(const Item& it, const std::string& path) {
+    try {
+        const RegularFile file(path);
+    } catch (const Error& e) {
+        it.fail(e.what());
+    }
+}
+
+// An npy path, relative to the YAML file's directory; only that it is a readable regular file
+// is checked here.
 std::string npy_path(const Item& it, const fs::path& dir) {
     const std::string s = get_string(it);
     if (s.empty()) it.fail("must name a .npy file");
     const fs::path p = fs::path(s).is_absolute() ? fs::path(s) : (dir / s).lexically_normal();
     std::error_code ec;
-    if (!fs::is_regular_file(p, ec)) it.fail("'" + s + "' does not exist (looked for " + p.string() + ")");
+    if (!fs::exists(p, ec)) it.fail("'" + s + "' does not exist (looked for " + p.string() + ")");
+    check_regular_file(it, p.string());
     return p.string();
 }
 
@@ -902,6 +915,7 @@ HostConfig read_host(const Item& it, const fs::path& dir) {
         if (!fs::exists(elf))
             firmware.fail("'" + h.firmware + "' is neither elstm nor lstm_cpu nor an existing ELF (looked for " +
                           elf.string() + ")");
+        check_regular_file(firmware, elf.string());
         h.firmware = elf.string();
     }
     read_uint(it["max_instructions"], h.core.max_instructions, 1, 10'000'000'000'000ull);
@@ -939,6 +953,8 @@ PlatformConfig read_platform(const Item& root, const fs::path& dir) {
         root["host"]["firmware"].fail(
             "lstm_cpu runs only the E-LSTM variant (accel.format esell, accel.datapath fp32, schedule.skip "
             "h_block_threshold or none)");
+    const Item memory = root["limits"]["memory"];
+    if (memory.present()) c.memory_limit = get_size(memory, 1ull << 20, kMaxU64);
     read_string(root["trace"]["vcd"], c.vcd);
     read_string(root["stats"], c.stats);
     return c;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <deque>
+#include <limits>
 #include <type_traits>
 
 #include "numeric/error.hpp"
@@ -106,7 +108,7 @@ struct Accelerator::LayerState {
     // there. Null: the bursts copy the words into the stages.
     const std::uint64_t* w_view = nullptr;
     const std::uint64_t* u_view = nullptr;
-    std::vector<std::vector<std::uint64_t>> store_stage;
+    std::deque<std::vector<std::uint64_t>> store_stage;  // one per step stored so far
     BurstId last_store = 0;
     bool any_store = false;
 
@@ -235,22 +237,24 @@ void Accelerator::start_layer() {
     if (!L.fused) L.spmv_pes = 1;
     L.group = L.fused ? r.n_fuse : 1;
     L.batch = L.spmv_pes * L.group;
-    L.batches = (r.steps + L.batch - 1) / L.batch;
+    L.batches = r.steps / L.batch + (r.steps % L.batch != 0);
     L.x_stride = padded_floats(r.m);
     L.h_stride = padded_floats(r.n);
-    L.store_stage.resize(r.steps);
+    check_layer_fits(L);
     const std::size_t rows = 4 * r.n;
+    // A layer shorter than a batch stages only its steps (fewer than the PEs could fuse).
+    const std::size_t first_batch = std::min<std::uint64_t>(L.batch, r.steps);
     L.x_hat.assign(r.m, 0.0f);
     L.h_hat.assign(r.n, 0.0f);
-    L.dx[0].assign(L.batch * r.m, 0.0f);
-    L.dx[1].assign(L.batch * r.m, 0.0f);
-    L.x_in.resize(L.batch * r.m);
+    L.dx[0].assign(first_batch * r.m, 0.0f);
+    L.dx[1].assign(first_batch * r.m, 0.0f);
+    L.x_in.resize(first_batch * r.m);
     L.dh.resize(r.n);
     L.h_in.resize(r.n);
     L.wx_gate.resize(rows);
     L.uh_gate.resize(rows);
     if (L.fixed) {
-        L.wx64.resize(2 * L.batch * rows);
+        L.wx64.resize(staged_steps(L) * rows);
         L.uh64.resize(rows);
         L.mx64.assign(rows, 0.0);
         L.mh64.assign(rows, 0.0);
@@ -300,6 +304,8 @@ void Accelerator::read_w_structure(LayerState& L) {
         L.w_view = data->view(w.addr, L.w_words);
         std::vector<std::uint64_t> copy;
         if (!L.w_view) {
+            std::uint64_t last = 0;  // a model error here if the stream runs past memory, before the copy is sized
+            if (L.w_words) data->peek(w.addr + 8 * (L.w_words - 1), 1, &last);
             copy.resize(L.w_words);
             data->peek(w.addr, copy.size(), copy.data());
         }
@@ -317,6 +323,42 @@ void Accelerator::read_w_structure(LayerState& L) {
     } catch (const Error& e) {
         SC_REPORT_ERROR(name(), ("malformed " + std::string(weight_format_name(w.format)) + " W at " + hex(at) + ": " +
                                  e.what())
+                                    .c_str());
+    }
+}
+
+// Steps whose x (and W·x) BUF_x and BUF_wx hold at once: two batches, or the whole layer when
+// it has only one.
+std::uint64_t Accelerator::staged_steps(const LayerState& L) const {
+    return L.batches > 1 ? 2 * static_cast<std::uint64_t>(L.batch) : L.r.steps;
+}
+
+// The registers come from the host as they are: a layer they describe must fit the buffers
+// before anything is sized by it. n is checked first, so the products after it cannot overflow.
+void Accelerator::check_layer_fits(const LayerState& L) {
+    const Registers& r = L.r;
+    constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+    const auto entries = [](std::uint64_t a, std::uint64_t b) { return b && a > kMax / b ? kMax : a * b; };
+    const std::uint64_t rows = entries(4, r.n);
+    const std::uint64_t x_stride = r.m == kMax ? kMax : padded_floats(r.m);
+    const std::uint64_t segments = r.n <= buf_h_.config().capacity ? segment_count(config_.format, rows, r.n) : 0;
+    const struct {
+        const OnChipBuffer& buffer;
+        std::uint64_t need;
+    } needs[] = {{buf_h_, r.n},
+                 {buf_c_, r.n},
+                 {buf_uh_, rows},
+                 {buf_bias_, rows},
+                 {buf_table_, segments},
+                 {buf_x_, entries(staged_steps(L), x_stride)},
+                 {buf_wx_, entries(staged_steps(L), rows)}};
+    for (const auto& n : needs) {
+        if (n.need <= n.buffer.config().capacity) continue;
+        SC_REPORT_ERROR(name(), ("layer rejected: m=" + std::to_string(r.m) + " n=" + std::to_string(r.n) +
+                                 " steps=" + std::to_string(r.steps) + " N_grp=" + std::to_string(r.n_fuse) +
+                                 " (commands 0, 1, 3): " + n.buffer.basename() + " holds " +
+                                 std::to_string(n.buffer.config().capacity) + " entries, the layer needs " +
+                                 std::to_string(n.need))
                                     .c_str());
     }
 }
@@ -377,8 +419,6 @@ void Accelerator::w_side() {
         sc_core::wait(start_event_);
         LayerState& L = *layer_;
         load_layer_constants(L);
-        L.x_bursts.resize(L.batches);
-        L.w_bursts.resize(L.batches);
         for (std::size_t k = 0; k < L.batches; ++k) {
             // BUF_wx holds two batches: batch k reuses the half of batch k−2 (fused); the
             // sequential schedule starts step k only once step k−1's h exists.
@@ -388,7 +428,7 @@ void Accelerator::w_side() {
             std::vector<std::uint64_t>& xs = L.x_stage[k % 2];
             xs.resize(steps * L.x_stride / 2);  // filled by the burst
             const std::uint64_t x_addr = L.r.x_addr + 4 * L.x_stride * k * L.batch;
-            L.x_bursts[k] = post(L, make_burst(PortUser::x, false, {{x_addr, xs.size()}}, xs.data()));
+            L.x_bursts.push_back(post(L, make_burst(PortUser::x, false, {{x_addr, xs.size()}}, xs.data())));
 
             // The W stream is broadcast to the SpMV PEs; the slowest one sets its pace.
             std::vector<SpmvPe*> working;
@@ -435,7 +475,7 @@ void Accelerator::w_side() {
             w.on_first_slot = [working](Cycles first) {
                 for (SpmvPe* pe : working) pe->start_at(first);
             };
-            L.w_bursts[k] = post(L, std::move(w));
+            L.w_bursts.push_back(post(L, std::move(w)));
             ++L.posted;
             L.posted_ev.notify(sc_core::SC_ZERO_TIME);
         }
@@ -696,7 +736,7 @@ void Accelerator::u_side() {
                 wait_count(L.posted, std::min(L.batches, L.fused ? L.uh_done + 2 : L.h_done + 1), L.posted_ev);
 
             // h_t goes to memory as this step's output (and the next layer's input).
-            std::vector<std::uint64_t>& st = L.store_stage[t];
+            std::vector<std::uint64_t>& st = L.store_stage.emplace_back();
             st.assign(L.h_stride / 2, 0);
             std::memcpy(st.data(), buf_h_.read_span(0, n), 4 * n);
             L.last_store = post(L, make_burst(PortUser::store, true, {{L.r.h_addr + 4 * L.h_stride * t, st.size()}}, st.data()));

@@ -118,6 +118,8 @@ private:
     void u_side();
 
     void start_layer();
+    std::uint64_t staged_steps(const LayerState& L) const;
+    void check_layer_fits(const LayerState& L);
     void read_w_structure(LayerState& L);
     void encode_x_deltas(LayerState& L, std::size_t k, std::size_t steps);
     void select_w_segments(LayerState& L, std::size_t k);

@@ -1,13 +1,11 @@
 #include "core/elf_loader.hpp"
 
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <memory>
 #include <sstream>
 
 #include "numeric/error.hpp"
 #include "numeric/hex.hpp"
+#include "numeric/regular_file.hpp"
 
 namespace elstm {
 
@@ -69,13 +67,9 @@ private:
 };
 
 std::vector<std::uint8_t> read_file(const std::string& path) {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-    if (!f) throw Error(path + ": cannot open: " + std::strerror(errno));
-    std::vector<std::uint8_t> bytes;
-    std::uint8_t buf[65536];
-    std::size_t got;
-    while ((got = std::fread(buf, 1, sizeof buf, f.get())) > 0) bytes.insert(bytes.end(), buf, buf + got);
-    if (std::ferror(f.get())) throw Error(path + ": cannot read: " + std::strerror(errno));
+    RegularFile f(path);
+    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(f.size()));
+    f.read(bytes.data(), bytes.size());
     return bytes;
 }
 

@@ -1,16 +1,17 @@
 #include "numeric/npy.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
 
 #include "numeric/error.hpp"
 #include "numeric/fp16.hpp"
+#include "numeric/regular_file.hpp"
 
 namespace elstm {
 
@@ -40,17 +41,6 @@ std::uint32_t read_le(const std::string& bytes, std::size_t pos, std::size_t len
 
 void append_le(std::string& out, std::uint32_t v, std::size_t len) {
     for (std::size_t k = 0; k < len; ++k) out.push_back(static_cast<char>((v >> (8 * k)) & 0xFFu));
-}
-
-std::string read_file(const std::string& path) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) fail(path, "is a directory");
-    std::ifstream f(path, std::ios::binary);
-    if (!f) fail(path, "cannot open for reading");
-    std::ostringstream bytes;
-    bytes << f.rdbuf();
-    if (f.bad()) fail(path, "read error");
-    return bytes.str();
 }
 
 struct Header {
@@ -181,18 +171,79 @@ std::size_t item_size(const std::string& descr, const std::string& path) {
     fail(path, "unsupported dtype '" + descr + "' (expected little-endian float32 '<f4' or float16 '<f2')");
 }
 
-std::vector<float> decode(const std::string& bytes, std::size_t offset, std::size_t count,
-                          std::size_t item) {
-    std::vector<float> out(count);
+// `count` items of `item` bytes at `bytes`, converted to fp32 into `out`.
+void decode(const unsigned char* bytes, std::size_t count, std::size_t item, float* out) {
     for (std::size_t k = 0; k < count; ++k) {
-        const std::uint32_t bits = read_le(bytes, offset + k * item, item);
+        std::uint32_t bits = 0;
+        for (std::size_t b = 0; b < item; ++b) bits |= static_cast<std::uint32_t>(bytes[k * item + b]) << (8 * b);
         if (item == 2) {
             out[k] = fp16_to_fp32(static_cast<std::uint16_t>(bits));
         } else {
             std::memcpy(&out[k], &bits, sizeof(float));
         }
     }
-    return out;
+}
+
+// The preamble before the data: magic, version, header length, header.
+constexpr std::size_t kPreambleStart = 12;  // enough for the header length of every version
+// A header describes one array in a few dozen bytes; anything longer is not one.
+constexpr std::size_t kMaxHeaderLen = 1u << 20;
+
+// From the file's first bytes (up to kPreambleStart of them): where its data starts.
+std::size_t data_offset(const std::string& first, const std::string& path) {
+    if (first.size() < 10 || first.compare(0, kMagicLen, kMagic) != 0) fail(path, "not a .npy file (bad magic)");
+    const int major = static_cast<unsigned char>(first[6]);
+    const int minor = static_cast<unsigned char>(first[7]);
+    if (major < 1 || major > 3)
+        fail(path, "unsupported .npy format version " + std::to_string(major) + "." + std::to_string(minor));
+    // Version 1 has a 2-byte header length, versions 2 and 3 a 4-byte one.
+    const std::size_t len_size = major == 1 ? 2 : 4;
+    if (first.size() < 8 + len_size) fail(path, "truncated header");
+    const std::size_t header_len = read_le(first, 8, len_size);
+    if (header_len > kMaxHeaderLen)
+        fail(path, "malformed .npy header: " + std::to_string(header_len) + " bytes long (at most " +
+                       std::to_string(kMaxHeaderLen) + ")");
+    return 8 + len_size + header_len;
+}
+
+// What the header says and where the data is; checked against the file's size before any
+// data is read.
+struct Layout {
+    Header header;
+    std::size_t offset = 0, item = 0, count = 0;
+};
+
+Layout parse_layout(const std::string& preamble, std::uint64_t file_size, const std::string& path) {
+    Layout l;
+    l.offset = preamble.size();
+    const std::size_t len_size = preamble[6] == 1 ? 2 : 4;
+    l.header = HeaderParser(preamble.substr(8 + len_size), path).parse();
+    const Header& h = l.header;
+    if (h.fortran_order) fail(path, "fortran_order True is not supported (C order expected)");
+    l.item = item_size(h.descr, path);
+    l.count = element_count(h.shape, path);
+    if (l.count > std::numeric_limits<std::size_t>::max() / l.item)
+        fail(path, "shape " + shape_string(h.shape) + " is too large");
+    const std::uint64_t expected = l.count * l.item;
+    const std::uint64_t actual = file_size - l.offset;
+    if (actual != expected) {
+        fail(path, std::string(actual < expected ? "truncated" : "oversized") + " data: shape " +
+                       shape_string(h.shape) + " of '" + h.descr + "' needs " + std::to_string(expected) +
+                       " bytes, the file has " + std::to_string(actual));
+    }
+    return l;
+}
+
+// Reads the preamble of `f`, which is then positioned at its data.
+Layout read_layout(RegularFile& f) {
+    std::string first(static_cast<std::size_t>(std::min<std::uint64_t>(f.size(), kPreambleStart)), '\0');
+    f.read(first.data(), first.size());
+    const std::size_t offset = data_offset(first, f.path());
+    if (f.size() < offset) fail(f.path(), "truncated header");
+    std::string preamble = first;
+    preamble.resize(offset);
+    f.read(preamble.data() + first.size(), offset - first.size());
+    return parse_layout(preamble, f.size(), f.path());
 }
 
 std::string header_text(const std::vector<std::size_t>& shape, bool as_fp16) {
@@ -205,17 +256,17 @@ std::string header_text(const std::vector<std::size_t>& shape, bool as_fp16) {
     return h;
 }
 
-std::vector<float> fp16_values(const std::vector<float>& values, const std::string& path) {
-    std::vector<float> out(values.size());
+// Rounds every value to fp16 in place.
+void round_to_fp16_values(std::vector<float>& values, const std::string& path) {
     for (std::size_t k = 0; k < values.size(); ++k) {
-        out[k] = round_to_fp16(values[k]);
-        if (!std::isfinite(out[k])) {
+        const float v = values[k];
+        values[k] = round_to_fp16(v);
+        if (!std::isfinite(values[k])) {
             std::ostringstream msg;
-            msg << "element " << k << " = " << values[k] << " is not a finite fp16 value";
+            msg << "element " << k << " = " << v << " is not a finite fp16 value";
             fail(path, msg.str());
         }
     }
-    return out;
 }
 
 [[noreturn]] void shape_mismatch(const std::string& path, const std::vector<std::size_t>& shape,
@@ -225,36 +276,34 @@ std::vector<float> fp16_values(const std::vector<float>& values, const std::stri
 
 }  // namespace
 
-NpyArray load_npy(const std::string& path) { return load_npy_bytes(read_file(path), path); }
+NpyArray load_npy(const std::string& path) {
+    RegularFile f(path);
+    const Layout l = read_layout(f);
+    // Straight from the file into the array, a chunk at a time: the array is the only copy.
+    NpyArray a{l.header.shape, std::vector<float>(l.count)};
+    constexpr std::size_t kChunkItems = 1u << 18;
+    std::vector<unsigned char> chunk(std::min(l.count, kChunkItems) * l.item);
+    for (std::size_t done = 0; done < l.count;) {
+        const std::size_t items = std::min(l.count - done, kChunkItems);
+        f.read(chunk.data(), items * l.item);
+        decode(chunk.data(), items, l.item, a.data.data() + done);
+        done += items;
+    }
+    return a;
+}
+
+std::vector<std::size_t> npy_shape(const std::string& path) {
+    RegularFile f(path);
+    return read_layout(f).header.shape;
+}
 
 NpyArray load_npy_bytes(const std::string& bytes, const std::string& path) {
-    if (bytes.size() < 10 || bytes.compare(0, kMagicLen, kMagic) != 0)
-        fail(path, "not a .npy file (bad magic)");
-    const int major = static_cast<unsigned char>(bytes[6]);
-    const int minor = static_cast<unsigned char>(bytes[7]);
-    if (major < 1 || major > 3)
-        fail(path, "unsupported .npy format version " + std::to_string(major) + "." + std::to_string(minor));
-    // Version 1 has a 2-byte header length, versions 2 and 3 a 4-byte one.
-    const std::size_t len_size = major == 1 ? 2 : 4;
-    if (bytes.size() < 8 + len_size) fail(path, "truncated header");
-    const std::size_t header_len = read_le(bytes, 8, len_size);
-    const std::size_t data_offset = 8 + len_size + header_len;
-    if (bytes.size() < data_offset) fail(path, "truncated header");
-
-    const Header h = HeaderParser(bytes.substr(8 + len_size, header_len), path).parse();
-    if (h.fortran_order) fail(path, "fortran_order True is not supported (C order expected)");
-    const std::size_t item = item_size(h.descr, path);
-    const std::size_t count = element_count(h.shape, path);
-    if (count > std::numeric_limits<std::size_t>::max() / item)
-        fail(path, "shape " + shape_string(h.shape) + " is too large");
-    const std::size_t expected = count * item;
-    const std::size_t actual = bytes.size() - data_offset;
-    if (actual != expected) {
-        fail(path, std::string(actual < expected ? "truncated" : "oversized") + " data: shape " +
-                       shape_string(h.shape) + " of '" + h.descr + "' needs " + std::to_string(expected) +
-                       " bytes, the file has " + std::to_string(actual));
-    }
-    return NpyArray{h.shape, decode(bytes, data_offset, count, item)};
+    const std::size_t offset = data_offset(bytes.substr(0, kPreambleStart), path);
+    if (bytes.size() < offset) fail(path, "truncated header");
+    const Layout l = parse_layout(bytes.substr(0, offset), bytes.size(), path);
+    NpyArray a{l.header.shape, std::vector<float>(l.count)};
+    decode(reinterpret_cast<const unsigned char*>(bytes.data()) + l.offset, l.count, l.item, a.data.data());
+    return a;
 }
 
 void save_npy(const std::string& path, const std::vector<std::size_t>& shape,
@@ -287,7 +336,7 @@ void save_npy(const std::string& path, const std::vector<std::size_t>& shape,
     if (!f) fail(path, "write error");
 }
 
-DenseMatrix npy_to_matrix(const NpyArray& a, const std::string& path) {
+DenseMatrix npy_to_matrix(NpyArray a, const std::string& path) {
     if (a.shape.size() != 1 && a.shape.size() != 2)
         fail(path, "expected a 1-D or 2-D array, got shape " + shape_string(a.shape));
     DenseMatrix m;
@@ -296,41 +345,44 @@ DenseMatrix npy_to_matrix(const NpyArray& a, const std::string& path) {
     if (a.data.size() != m.rows * m.cols)
         fail(path, "shape " + shape_string(a.shape) + " does not match its " +
                        std::to_string(a.data.size()) + " values");
-    m.values = a.data;
+    m.values = std::move(a.data);
     return m;
 }
 
-DenseMatrix npy_fp16_matrix(const NpyArray& a, const std::string& path) {
-    DenseMatrix m = npy_to_matrix(a, path);
-    m.values = fp16_values(m.values, path);
+DenseMatrix npy_fp16_matrix(NpyArray a, const std::string& path) {
+    DenseMatrix m = npy_to_matrix(std::move(a), path);
+    round_to_fp16_values(m.values, path);
     return m;
 }
 
 LstmLayerWeights load_layer_npy(const std::string& w_path, const std::string& u_path,
                                 const std::string& bias_path) {
-    // n comes from U (4n × n); W and the bias are then checked against it.
-    const NpyArray u = load_npy(u_path);
-    const std::size_t n = u.shape.size() == 2 ? u.shape[1] : 0;
+    // n comes from U (4n × n); W and the bias are then checked against it, each from its
+    // header before its data is read.
+    const std::vector<std::size_t> u_shape = npy_shape(u_path);
+    const std::size_t n = u_shape.size() == 2 ? u_shape[1] : 0;
     const std::string rows_text = std::to_string(4 * n);
-    if (n == 0 || u.shape[0] != 4 * n)
-        shape_mismatch(u_path, u.shape,
+    if (n == 0 || u_shape[0] != 4 * n)
+        shape_mismatch(u_path, u_shape,
                        n ? "(4n, n) = (" + rows_text + ", " + std::to_string(n) + ")" : "(4n, n) with n > 0");
     const std::string from_u = " (n = " + std::to_string(n) + " from " + u_path + ")";
 
-    const NpyArray w = load_npy(w_path);
-    if (w.shape.size() != 2 || w.shape[0] != 4 * n || w.shape[1] == 0)
-        shape_mismatch(w_path, w.shape, "(4n, m) = (" + rows_text + ", m > 0)" + from_u);
+    const std::vector<std::size_t> w_shape = npy_shape(w_path);
+    if (w_shape.size() != 2 || w_shape[0] != 4 * n || w_shape[1] == 0)
+        shape_mismatch(w_path, w_shape, "(4n, m) = (" + rows_text + ", m > 0)" + from_u);
 
-    const NpyArray b = load_npy(bias_path);
-    if (b.shape.size() != 1 || b.shape[0] != 4 * n)
-        shape_mismatch(bias_path, b.shape, "(4n,) = (" + rows_text + ",)" + from_u);
+    const std::vector<std::size_t> b_shape = npy_shape(bias_path);
+    if (b_shape.size() != 1 || b_shape[0] != 4 * n)
+        shape_mismatch(bias_path, b_shape, "(4n,) = (" + rows_text + ",)" + from_u);
 
+    // Each array is the matrix's own storage, rounded in place: one copy of the values.
     LstmLayerWeights layer;
-    layer.input_size = w.shape[1];
+    layer.input_size = w_shape[1];
     layer.hidden_size = n;
-    layer.w = npy_fp16_matrix(w, w_path);
-    layer.u = npy_fp16_matrix(u, u_path);
-    layer.bias = fp16_values(b.data, bias_path);
+    layer.u = npy_fp16_matrix(load_npy(u_path), u_path);
+    layer.w = npy_fp16_matrix(load_npy(w_path), w_path);
+    layer.bias = load_npy(bias_path).data;
+    round_to_fp16_values(layer.bias, bias_path);
     return layer;
 }
 

@@ -14,7 +14,12 @@ struct NpyArray {
     std::vector<float> data;  // row-major, converted to fp32
 };
 
+// Reads only a regular file, its size checked against the header before its data is read
+// straight into the array.
 NpyArray load_npy(const std::string& path);
+// The shape of the array in `path`, from its header alone (the header and the file's size are
+// checked as by load_npy).
+std::vector<std::size_t> npy_shape(const std::string& path);
 // The same from the file's bytes already in memory; `name` stands for the path in messages.
 NpyArray load_npy_bytes(const std::string& bytes, const std::string& name);
 
@@ -23,10 +28,10 @@ void save_npy(const std::string& path, const std::vector<std::size_t>& shape,
               const std::vector<float>& data, bool as_fp16 = false);
 
 // A 2-D array as a matrix (a 1-D array of length k is a k×1 column). Throws for other ranks.
-DenseMatrix npy_to_matrix(const NpyArray& a, const std::string& path);
+DenseMatrix npy_to_matrix(NpyArray a, const std::string& path);
 // npy_to_matrix with every value rounded to fp16, the weights' format; a value fp16 cannot hold
 // (one that rounds to infinity, or NaN) is an Error naming the element.
-DenseMatrix npy_fp16_matrix(const NpyArray& a, const std::string& path);
+DenseMatrix npy_fp16_matrix(NpyArray a, const std::string& path);
 
 // A layer from W (4n×m), U (4n×n) and bias (4n) files; values are rounded to fp16.
 // Shape mismatches are errors naming the file and the expected shape.

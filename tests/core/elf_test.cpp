@@ -1,6 +1,7 @@
 #include "core/elf_loader.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -200,6 +201,26 @@ TEST_F(CorruptElf, MissingFile) {
     } catch (const Error& e) {
         EXPECT_EQ(std::string(e.what()), path + ": cannot open: No such file or directory");
     }
+}
+
+// Only a regular file is read: a FIFO is refused without waiting for a writer, /dev/zero
+// (which never ends) and a directory are refused.
+TEST_F(CorruptElf, SpecialFiles) {
+    const std::string fifo = testing::TempDir() + "elf_test_fifo_" + std::to_string(::getpid());
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    const std::pair<std::string, std::string> cases[] = {
+        {fifo, fifo + ": is a FIFO, not a regular file"},
+        {"/dev/zero", "/dev/zero: is a character device, not a regular file"},
+        {"/", "/: is a directory, not a regular file"}};
+    for (const auto& [path, message] : cases) {
+        try {
+            load_elf(path);
+            ADD_FAILURE() << "no error for " << path;
+        } catch (const Error& e) {
+            EXPECT_EQ(std::string(e.what()), message);
+        }
+    }
+    std::remove(fifo.c_str());
 }
 
 TEST_F(CorruptElf, TooShortForAHeader) {

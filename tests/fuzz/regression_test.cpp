@@ -24,6 +24,7 @@ int fuzz_iss_decode_one_input(const std::uint8_t* data, std::size_t size);
 int fuzz_packed_one_input(const std::uint8_t* data, std::size_t size);
 int fuzz_output_path_one_input(const std::uint8_t* data, std::size_t size);
 int fuzz_semihosting_one_input(const std::uint8_t* data, std::size_t size);
+int fuzz_rocc_one_input(const std::uint8_t* data, std::size_t size);
 }
 
 namespace {
@@ -64,6 +65,15 @@ TEST(FuzzRegression, iss_decode) { replay("iss_decode", fuzz_iss_decode_one_inpu
 TEST(FuzzRegression, packed) { replay("packed", fuzz_packed_one_input); }
 TEST(FuzzRegression, output_path) { replay("output_path", fuzz_output_path_one_input); }
 TEST(FuzzRegression, semihosting) { replay("semihosting", fuzz_semihosting_one_input); }
+TEST(FuzzRegression, rocc) {
+#if defined(__SANITIZE_ADDRESS__) && !defined(__clang__)
+    // The harness ends each input by killing SystemC's threads, which unwinds their coroutine
+    // stacks with an exception; GCC's AddressSanitizer runtime then fails an internal CHECK
+    // (google/sanitizers#189). Clang's copes: the fuzzer (run_fuzzers.sh) runs the target under it.
+    GTEST_SKIP() << "the rocc harness unwinds SystemC coroutine stacks, which GCC's AddressSanitizer cannot follow";
+#endif
+    replay("rocc", fuzz_rocc_one_input);
+}
 
 }  // namespace
 

@@ -20,7 +20,7 @@ seconds=${2:-60}
 shift $(( $# >= 2 ? 2 : 1 ))
 here=$(cd "$(dirname "$0")" && pwd)
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(yaml_config elf npy esell iss_decode packed output_path semihosting)
+[ ${#targets[@]} -gt 0 ] || targets=(yaml_config elf npy esell iss_decode packed output_path semihosting rocc)
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"

@@ -1,6 +1,7 @@
 #include "numeric/npy.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -148,6 +149,35 @@ TEST_F(Npy, LoadErrorsNameTheFile) {
     expect_error([&] { load_npy(no_shape); }, {no_shape, "header"});
     const std::string version = write_bytes("v9.npy", std::string("\x93NUMPY\x09\x00\x00\x00", 10));
     expect_error([&] { load_npy(version); }, {version, "version 9.0"});
+}
+
+// Only regular files: a FIFO is refused without waiting for a writer, a device that never ends
+// and a directory are refused, a link is followed to what it names.
+TEST_F(Npy, SpecialFilesAreRefused) {
+    const std::string fifo = path("fifo.npy");
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    expect_error([&] { load_npy(fifo); }, {fifo + ": is a FIFO, not a regular file"});
+    expect_error([&] { npy_shape(fifo); }, {fifo + ": is a FIFO, not a regular file"});
+    expect_error([&] { load_npy("/dev/zero"); }, {"/dev/zero: is a character device, not a regular file"});
+    const std::string link = path("zero.npy");
+    fs::create_symlink("/dev/zero", link);
+    expect_error([&] { load_npy(link); }, {link + ": is a character device, not a regular file"});
+    expect_error([&] { load_npy(dir_.string()); }, {dir_.string() + ": is a directory, not a regular file"});
+    save_npy(path("real.npy"), {2}, {1, 2});
+    fs::create_symlink(path("real.npy"), path("link.npy"));
+    EXPECT_EQ(load_npy(path("link.npy")).data, (std::vector<float>{1, 2}));
+}
+
+// The size is checked against the header before any data is read: a 14 GB file (sparse here)
+// gives its shape from the header alone, and one cut short says so with both sizes at once.
+TEST_F(Npy, SizeFromTheHeaderAlone) {
+    const std::string huge =
+        write_v1("huge.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (8000, 450000), }", "");
+    fs::resize_file(huge, fs::file_size(huge) + 4ull * 8000 * 450000);
+    EXPECT_EQ(npy_shape(huge), (std::vector<std::size_t>{8000, 450000}));
+    fs::resize_file(huge, fs::file_size(huge) - 4);
+    expect_error([&] { npy_shape(huge); }, {huge, "truncated data", "needs 14400000000 bytes, the file has 14399999996"});
+    expect_error([&] { load_npy(huge); }, {huge, "truncated data", "needs 14400000000 bytes, the file has 14399999996"});
 }
 
 TEST_F(Npy, MatrixConversion) {

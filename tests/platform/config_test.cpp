@@ -237,7 +237,7 @@ TEST_F(ConfigTest, UnknownTopLevelKey) {
     const std::string path = write("clock_mhz: 1000\nfoo: 1\n" + kMinimal);
     expect_error(error_of(path), path + ":2:1: foo: unknown key",
                  "valid keys at the top level: clock_mhz, timing, max_cycles, dram, rocc, accel, schedule, workload, host, "
-                 "trace, stats");
+                 "limits, trace, stats");
 }
 
 TEST_F(ConfigTest, UnknownNestedKey) {

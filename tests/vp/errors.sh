@@ -106,6 +106,26 @@ expect_error dram_size 2 '.*dram\.size: ' --config "$quick" --vcd "" --set dram.
 expect_error dram_slower 2 '--set dram\.bytes_per_cycle=4: .*slower than the port' --config "$quick" --vcd "" \
     --set dram.bytes_per_cycle=4
 expect_error clock_ps 2 '--set clock_mhz=3: .*whole number of picoseconds' --config "$quick" --vcd "" --set clock_mhz=3
+# The DRAM is checked against the image's least size before any weight is generated: a layer
+# that would take seconds to generate is refused at once (and the memory it would take is in
+# the limit, so only the DRAM is too small).
+start=$SECONDS
+expect_error dram_early 2 '.*dram\.size: the workload image needs at least [0-9]+ bytes from 0x80000000 but the DRAM has 16777216$' \
+    --config "$quick" --vcd "" --set 'workload.layers=[{input: 2000, hidden: 2000}]' --set dram.size=16MiB \
+    --set limits.memory=64GiB
+[ $((SECONDS - start)) -le 5 ] || problem "dram_early: the refusal took $((SECONDS - start)) s"
+# A DRAM ending exactly at 2^64 holds the image (base + size wraps to 0 there).
+must_pass dram_top --config "$quick" --vcd "" -q --set dram.base=0xFFFFFFFFFF000000 --set dram.size=16MiB \
+    --set host.kind=driver
+# Memory: a run is estimated before anything is allocated, and one larger than limits.memory
+# (by default half the physical memory) is refused naming its largest part.
+expect_error memory_steps 2 '.*quick\.yaml: limits\.memory: the run would take about [0-9.]+ TiB of memory, more than the limit of [0-9.]+ [KMGT]iB \(half the physical memory\); the most, [0-9.]+ TiB, for the inputs and outputs \(workload\.steps 100000 x workload\.sequences 100000 x 48 values\)$' \
+    --config "$quick" --vcd "" --set workload.steps=100000 --set workload.sequences=100000
+expect_error memory_buffer 2 '.*quick\.yaml: limits\.memory: the run would take about 16\.0 GiB of memory, more than the limit of 4\.0 GiB; the most, 16\.0 GiB, for accel\.buffers\.x\.capacity 2147483648 entries$' \
+    --config "$quick" --vcd "" --set accel.buffers.x.capacity=2147483648 --set limits.memory=4GiB
+expect_error memory_layer 2 '.*quick\.yaml: limits\.memory: .* for the weights of layer 1 \(30000 x 30000 from workload\.layers\[0\]\.input and \.hidden\)$' \
+    --config "$quick" --vcd "" --set 'workload.layers=[{input: 30000, hidden: 30000}]' --set limits.memory=8GiB
+expect_error memory_range 2 '--set limits\.memory=1KiB: 1KiB is out of range' --config "$quick" --vcd "" --set limits.memory=1KiB
 # Variants: an unknown format, the CPU-only firmware with a variant it cannot compute, a matrix
 # wider than CSR's 16-bit column index.
 expect_error format 2 "--set accel\.format=coo: 'coo' is not one of esell, csc_ese, cbs_bbs, csr" --config "$quick" \
@@ -165,6 +185,40 @@ npy_config npy_short.yaml w.npy u.npy b_short.npy
 expect_error npy_truncated 2 'b_short\.npy: truncated data: .*needs 64 bytes, the file has 56' --config npy_short.yaml
 npy_config npy_shape.yaml w.npy u_bad_shape.npy b.npy
 expect_error npy_shape 2 '.*u_bad_shape\.npy' --config npy_shape.yaml
+# Only regular files are read (after following links): a FIFO (never opened: that would block),
+# a device that never ends, a directory. A .npy of 14 GB (sparse here) is sized from its header
+# and refused by limits.memory, not read.
+mkfifo fifo.npy
+npy_config npy_fifo.yaml w.npy fifo.npy b.npy
+expect_error npy_fifo 2 'npy_fifo\.yaml:3:[0-9]+: workload\.layers\[0\]\.npy\.u: (.*/)?fifo\.npy: is a FIFO, not a regular file$' --config npy_fifo.yaml
+ln -s /dev/zero zero.npy
+npy_config npy_zero.yaml w.npy zero.npy b.npy
+expect_error npy_devzero 2 'npy_zero\.yaml:3:[0-9]+: workload\.layers\[0\]\.npy\.u: (.*/)?zero\.npy: is a character device, not a regular file$' --config npy_zero.yaml
+mkdir dir.npy
+npy_config npy_dir.yaml w.npy dir.npy b.npy
+expect_error npy_dir 2 'npy_dir\.yaml:3:[0-9]+: workload\.layers\[0\]\.npy\.u: (.*/)?dir\.npy: is a directory, not a regular file$' --config npy_dir.yaml
+python3 - <<'EOF'
+import struct
+def header(shape):
+    hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % ", ".join(map(str, shape))
+    hdr = hdr.ljust(64 * ((len(hdr) + 11 + 63) // 64) - 11) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr)) + hdr.encode()
+for path, shape in (("w_huge.npy", (8000, 450000)), ("u_huge.npy", (8000, 2000))):
+    with open(path, "wb") as f:
+        f.write(header(shape))
+        f.truncate(f.tell() + 4 * shape[0] * shape[1])
+EOF
+cat >npy_huge.yaml <<'EOF'
+workload:
+  layers:
+    - npy: {w: w_huge.npy, u: u_huge.npy, bias: b.npy}
+  steps: 3
+limits: {memory: 8GiB}
+trace: {vcd: ""}
+EOF
+expect_error npy_huge 2 'npy_huge\.yaml: limits\.memory: .* for the weights of layer 1 \(450000 x 2000 from workload\.layers\[0\]\.npy\)$' \
+    --config npy_huge.yaml
+rm -f w_huge.npy u_huge.npy fifo.npy zero.npy && rmdir dir.npy
 
 # --- hostile input ----------------------------------------------------------------------------
 # Nothing is silently ignored or clamped: a second YAML document, content after a --set value

@@ -47,6 +47,7 @@ run_vp cpu_exact --config "$quick" --vcd "" -q --set host.firmware=lstm_cpu
 expect_error() {
     local name="$1" code="$2" pattern="$3"; shift 3
     run_vp "$name" --config "$quick" --vcd "" -q "$@"
+    strip_asan_note "$name.err"  # a model error thrown in a SystemC thread (rocc_huge)
     [ "$rc" -eq "$code" ] || { problem "$name: exit $rc (want $code): $(cat "$name.err")"; return; }
     [ "$(wc -l < "$name.err")" -eq 1 ] || problem "$name: not one line on stderr: $(cat "$name.err")"
     grep -Eq "^elstm-vp: .*$pattern" "$name.err" || problem "$name: message '$(cat "$name.err")' lacks /$pattern/"
@@ -63,6 +64,12 @@ expect_error short_elf 2 "short.elf: " --set host.firmware=$PWD/short.elf
 expect_error class32_elf 2 "class32.elf: .*(32|class)" --set host.firmware=$PWD/class32.elf
 expect_error x86_elf 2 "x86.elf: .*machine" --set host.firmware=$PWD/x86.elf
 expect_error text_elf 2 "text.elf: .*(magic|not an ELF)" --set host.firmware=$PWD/text.elf
+# Only a regular file is read as firmware: not a FIFO (nor waited on), a device, a directory.
+mkfifo fifo.elf
+mkdir dir.elf
+expect_error fifo_elf 2 "fifo.elf: is a FIFO, not a regular file$" --set host.firmware=$PWD/fifo.elf
+expect_error devzero_elf 2 "/dev/zero: is a character device, not a regular file$" --set host.firmware=/dev/zero
+expect_error dir_elf 2 "dir.elf: is a directory, not a regular file$" --set host.firmware=$PWD/dir.elf
 # A loadable segment moved past the firmware's MiB would overwrite the workload.
 python3 - <<'PY'
 import struct
@@ -86,6 +93,9 @@ run_vp return0 --config "$quick" --vcd "" -q --set host.firmware=$programs/retur
 # own exit code becomes elstm-vp's.
 expect_error rocc_unknown 1 "illegal instruction at pc 0x8" --set host.firmware=$programs/wrap_rocc_unknown.elf
 expect_error load_fault 1 "load access fault at pc 0x8.*0x" --set host.firmware=$programs/wrap_load_fault.elf
+# A RoCC layer no buffer holds (m = n = 2^40) is a model error naming the values, not an allocation.
+expect_error rocc_huge 1 "accel: layer rejected: m=1099511627776 n=1099511627776 steps=8 N_grp=2 \(commands 0, 1, 3\): buf_h holds 16 entries, the layer needs 1099511627776$" \
+    --set host.firmware=$programs/wrap_rocc_huge.elf
 expect_error budget 1 "instruction budget of 5000 exceeded" --set host.firmware=$programs/wrap_spin.elf \
     --set host.max_instructions=5000
 expect_error exit3 3 "the firmware exited with code 3" --set host.firmware=$programs/wrap_exit3.elf

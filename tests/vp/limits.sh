@@ -181,4 +181,17 @@ else
     echo "skip: cannot mount a tmpfs here (root only): no disk-full VCD and stats cases"
 fi
 
+
+# Out of memory where the estimate let the run through (limits.memory above what the process
+# may have): one line on stderr, exit 1, nothing on stdout. An address-space limit cannot be
+# set under AddressSanitizer, which reserves terabytes of shadow memory.
+if ! grep -q __asan_init "$vp"; then
+    rc=0
+    (ulimit -v 400000; "$vp" --config "$quick" --vcd "" -q --set 'workload.layers=[{input: 3000, hidden: 3000}]' \
+        --set limits.memory=64GiB --set dram.size=1GiB >oom.out 2>oom.err) || rc=$?
+    expect_line oom 1 '^elstm-vp: out of memory: the machine refused an allocation \(limits\.memory bounds the estimate\)$'
+    [ ! -s oom.out ] || problem "oom: printed on stdout: $(head -c 300 oom.out)"
+else
+    echo "skip: no address-space limit under AddressSanitizer: no out-of-memory case"
+fi
 finish

@@ -41,6 +41,33 @@ strip_asan_note() {
     mv "$1.stripped" "$1"
 }
 
+# expect_error NAME RC REGEX ARGS...: elstm-vp ARGS exits RC with one stderr line matching
+# ^elstm-vp: REGEX (extended regex) and nothing on stdout (unless after_run=1: the error comes
+# once the simulation has run, and the firmware may have printed).
+expect_error() {
+    local name="$1" want_rc="$2" regex="$3"; shift 3
+    run_vp "$name" "$@"
+    strip_asan_note "$name.err"
+    local err lines
+    err=$(cat "$name.err")
+    lines=$(grep -c '' "$name.err" || true)
+    if [ "$rc" -ne "$want_rc" ]; then
+        problem "$name: exit $rc, want $want_rc: elstm-vp $*
+  stderr: $err"
+    elif [ "$lines" -ne 1 ]; then
+        problem "$name: $lines lines on stderr, want exactly 1: elstm-vp $*
+$err"
+    elif ! grep -Eq "^elstm-vp: $regex" "$name.err"; then
+        problem "$name: message does not match '^elstm-vp: $regex': elstm-vp $*
+  stderr: $err"
+    elif [ -s "$name.out" ] && [ "${after_run:-0}" != 1 ]; then
+        problem "$name: a failed run printed on stdout: elstm-vp $*
+$(head -n 3 "$name.out")"
+    else
+        echo "ok $name"
+    fi
+}
+
 # must_pass OUT ARGS...: run_vp and fail the test unless it exits 0.
 must_pass() {
     local out="$1"

@@ -9,25 +9,6 @@ source "$(dirname "$0")/lib.bash" "$@"
 
 quick="$configs/quick.yaml"
 
-# expect_error NAME RC REGEX ARGS...: elstm-vp ARGS exits RC with exactly one stderr line
-# matching ^elstm-vp: REGEX (extended regex) and nothing on stdout.
-expect_error() {
-    local name="$1" want_rc="$2" regex="$3"; shift 3
-    run_vp "$name" "$@"
-    strip_asan_note "$name.err"
-    if [ "$rc" -ne "$want_rc" ]; then
-        problem "$name: exit $rc, want $want_rc: elstm-vp $*
-  stderr: $(head -c 600 "$name.err")"
-    elif [ "$(grep -c '' "$name.err")" -ne 1 ] || ! grep -Eq "^elstm-vp: $regex" "$name.err"; then
-        problem "$name: stderr is not one line matching '^elstm-vp: $regex': elstm-vp $*
-  stderr: $(head -c 600 "$name.err")"
-    elif [ -s "$name.out" ]; then
-        problem "$name: a failed run printed on stdout: elstm-vp $*"
-    else
-        echo "ok $name"
-    fi
-}
-
 # Reference outputs of quick.yaml, written to plain files.
 must_pass ref --config "$quick" -q --vcd ref.vcd --stats ref.json
 

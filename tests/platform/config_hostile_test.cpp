@@ -1,50 +1,23 @@
 // Configurations built to break the reader: several documents, aliases, deep nesting, values
 // beyond what a field or the model holds. Each must fail with the file, line and key.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
-#include "yaml_config.hpp"
+#include "config_fixture.hpp"
 
 namespace elstm {
 namespace {
 
-namespace fs = std::filesystem;
-
-class HostileConfig : public testing::Test {
+class HostileConfig : public ConfigFixture {
 protected:
-    void SetUp() override {
-        const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-        dir_ = fs::path(testing::TempDir()) /
-               ("elstm_hostile_" + std::string(info->name()) + "_" + std::to_string(getpid()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-
-    std::string write(const std::string& text) const {
-        const fs::path p = dir_ / "test.yaml";
-        std::ofstream(p) << text;
-        return p.string();
-    }
-
     // The ConfigError message of loading `text`, or "" (and a failure) when it loads.
     std::string error_of(const std::string& text, const std::vector<std::string>& overrides = {}) {
         path_ = write(text);
-        try {
-            load_platform_config(path_, overrides);
-        } catch (const ConfigError& e) {
-            return e.what();
-        }
-        ADD_FAILURE() << text << " loaded without error";
-        return "";
+        return ConfigFixture::error_of(path_, overrides);
     }
 
-    fs::path dir_;
     std::string path_;
 };
 

@@ -1,12 +1,11 @@
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
-#include "yaml_config.hpp"
+#include "config_fixture.hpp"
 
 namespace elstm {
 namespace {
@@ -15,43 +14,13 @@ namespace fs = std::filesystem;
 
 const std::string kShipped = std::string(ELSTM_SOURCE_DIR) + "/configs/";
 
-// Each test writes its YAML into a directory of its own.
-class ConfigTest : public testing::Test {
+class ConfigTest : public ConfigFixture {
 protected:
-    void SetUp() override {
-        const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-        // The pid keeps concurrent runs (two build trees, ctest -j) apart.
-        dir_ = fs::path(testing::TempDir()) /
-               ("elstm_config_" + std::string(info->name()) + "_" + std::to_string(getpid()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-
-    std::string write(const std::string& text, const std::string& name = "test.yaml") const {
-        const fs::path p = dir_ / name;
-        std::ofstream(p) << text;
-        return p.string();
-    }
-
-    // The ConfigError message of loading `path`, or "" (and a failure) when it loads.
-    static std::string error_of(const std::string& path, const std::vector<std::string>& overrides = {}) {
-        try {
-            load_platform_config(path, overrides);
-        } catch (const ConfigError& e) {
-            return e.what();
-        }
-        ADD_FAILURE() << path << " loaded without error";
-        return "";
-    }
-
     // Asserts the message starts with `prefix` (location and key) and contains `detail`.
     static void expect_error(const std::string& message, const std::string& prefix, const std::string& detail) {
         EXPECT_EQ(message.rfind(prefix, 0), 0u) << message;
         EXPECT_NE(message.find(detail), std::string::npos) << message;
     }
-
-    fs::path dir_;
 };
 
 const std::string kMinimal = "workload: {benchmark: mnist}\n";

@@ -52,6 +52,9 @@ struct Options {
     bool dmi = true;
     sc_core::sc_time period = sc_core::sc_time(1, sc_core::SC_NS);
 };
+// A named default rather than `= {}`: GCC 12 warns (falsely) of an uninitialized string in
+// the temporary.
+const Options kDefaultOptions;
 
 // A core running `name` from a DRAM, its RoCC port on a channel that knows funct 5; the
 // channel's data side has a DRAM of its own (unused here).
@@ -64,7 +67,7 @@ struct Rig {
     std::unique_ptr<NoDmi> no_dmi;
     std::unique_ptr<test::Thread> accel;
 
-    Rig(const std::string& name, const Options& options = {})
+    Rig(const std::string& name, const Options& options = kDefaultOptions)
         : clock(options.period),
           dram("dram", dram_config(), clock),
           channel_dram("channel_dram", dram_config(), clock),

@@ -89,6 +89,7 @@ const Schema& schema() {
                              {"quantum", leaf()},
                              {"rocc_issue", leaf()},
                              {"golden_tolerance", leaf()},
+                             {"semihosting", leaves({"root"})},
                              {"cpi", leaves({"alu", "load", "store", "mul", "div", "branch_taken",
                                              "branch_not_taken", "jump", "csr", "system"})}})},
             {"limits", leaves({"memory"})},
@@ -411,6 +412,15 @@ HostConfig read_host(const Item& it, const fs::path& dir) {
     read_uint(it["quantum"], h.core.quantum, 1, 1'000'000'000);
     read_uint(it["rocc_issue"], h.core.rocc_issue, 0, 1000);
     read_double(it["golden_tolerance"], h.golden_tolerance, {0, kMaxGoldenTolerance, false, false});
+    const Item root = it["semihosting"]["root"];
+    read_string(root, h.core.semihosting_root);
+    if (!h.core.semihosting_root.empty()) {
+        const fs::path folder = dir / h.core.semihosting_root;
+        std::error_code ec;
+        if (!fs::is_directory(folder, ec))
+            root.fail("'" + h.core.semihosting_root + "' is not a folder (looked for " + folder.string() + ")");
+        h.core.semihosting_root = folder.string();
+    }
     const Item cpi = it["cpi"];
     const char* classes[] = {"alu", "load", "store", "mul", "div", "branch_taken", "branch_not_taken", "jump", "csr",
                              "system"};

@@ -75,7 +75,7 @@ RiscvCore::RiscvCore(sc_core::sc_module_name name, const CoreConfig& config, con
       max_cpi_(std::max<std::uint32_t>(1, *std::max_element(config.cpi.begin(), config.cpi.end()))),
       bus_(std::make_unique<TlmBus>(*this)),
       debug_memory_(std::make_unique<DebugMemory>(*this)),
-      semihosting_(*debug_memory_, console) {
+      semihosting_(*debug_memory_, console, config.semihosting_root) {
     // The core is the platform's only temporally decoupled initiator, so its quantum is the
     // global one its quantum keeper reads.
     tlm::tlm_global_quantum::instance().set(clock.time(config.quantum));

@@ -23,6 +23,7 @@ struct CoreConfig {
     sim::Cycles quantum = 10'000;                     // temporal decoupling (tlm_quantumkeeper)
     rv::CpiTable cpi = rv::kDefaultCpi;
     sim::Cycles rocc_issue = 1;                       // cycles to hand a command to the RoCC queue
+    std::string semihosting_root;                     // the folder of the program's files; empty: none
 };
 
 // How the core's program ended.

@@ -2,7 +2,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
+#include <vector>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "numeric/hex.hpp"
 
@@ -12,7 +17,7 @@ namespace {
 
 namespace sys {
 constexpr std::uint64_t kOpen = 0x01, kClose = 0x02, kWriteC = 0x03, kWrite0 = 0x04, kWrite = 0x05,
-                        kRead = 0x06, kIsTty = 0x09, kFlen = 0x0C, kClock = 0x10, kTime = 0x11,
+                        kRead = 0x06, kIsTty = 0x09, kSeek = 0x0A, kFlen = 0x0C, kClock = 0x10, kTime = 0x11,
                         kErrno = 0x13, kGetCmdline = 0x15, kHeapInfo = 0x16, kExit = 0x18,
                         kExitExtended = 0x20, kElapsed = 0x30, kTickFreq = 0x31;
 constexpr std::uint64_t kApplicationExit = 0x20026;  // ADP_Stopped_ApplicationExit
@@ -43,7 +48,11 @@ bool WindowMemory::write(std::uint64_t addr, const void* data, std::size_t len) 
     return true;
 }
 
-Semihosting::Semihosting(GuestMemory& memory, std::ostream& console) : memory_(memory), console_(console) {
+// Host reads and writes go through a buffer of this size.
+constexpr std::uint64_t kChunk = 64 * 1024;
+
+Semihosting::Semihosting(GuestMemory& memory, std::ostream& console, const std::string& root)
+    : memory_(memory), console_(console), root_(root) {
     // stdin, stdout and stderr are open on the console, so a program may write(1, ...) without
     // opening ":tt" first (picolibc's stdio uses SYS_WRITEC and opens nothing).
     for (std::uint64_t handle = 0; handle < 3; ++handle) files_[handle].tty = true;
@@ -64,7 +73,7 @@ std::int64_t Semihosting::dispatch(std::uint64_t op, std::uint64_t arg, const Se
                                    SemihostingResult& out) {
     switch (op) {
         case sys::kOpen: return open_file(arg);
-        case sys::kClose: return files_.erase(load_word(arg)) ? 0 : -1;
+        case sys::kClose: return files_.erase(load_word(arg)) ? 0 : fail(HostRoot::kBadHandle);
         case sys::kWriteC: {
             char c;
             load(arg, &c, 1);
@@ -76,17 +85,15 @@ std::int64_t Semihosting::dispatch(std::uint64_t op, std::uint64_t arg, const Se
         case sys::kRead: return read_file(arg);
         case sys::kIsTty: {
             const HostFile* f = file(load_word(arg));
-            return f ? f->tty : -1;
+            return f ? f->tty : fail(HostRoot::kBadHandle);
         }
-        case sys::kFlen: {
-            const HostFile* f = file(load_word(arg));
-            return f ? static_cast<std::int64_t>(f->contents.size()) : -1;
-        }
+        case sys::kSeek: return seek_file(arg);
+        case sys::kFlen: return file_length(load_word(arg));
         case sys::kClock: return time.centiseconds;
-        case sys::kTime: return 0;
+        case sys::kTime: return time.centiseconds / 100;
         case sys::kElapsed: store(arg, &time.cycles, sizeof time.cycles); return 0;
         case sys::kTickFreq: return time.ticks_per_second;
-        case sys::kErrno: return 0;
+        case sys::kErrno: return errno_;
         case sys::kGetCmdline: return get_cmdline(arg);
         // picolibc passes a zeroed block and, finding it still zero, uses its linker symbols.
         case sys::kHeapInfo: return 0;
@@ -103,50 +110,111 @@ std::int64_t Semihosting::dispatch(std::uint64_t op, std::uint64_t arg, const Se
     return 0;
 }
 
-// Block {name, mode, name length}. Only the console and the features file exist.
+// Block {name, mode, name length}: the console (":tt", any mode), the features file
+// (read-only), or a file under the root.
 std::int64_t Semihosting::open_file(std::uint64_t block) {
     const std::uint64_t name_addr = load_word(block), mode = load_word(block + 8), length = load_word(block + 16);
-    if (length > kFeaturesFile.size()) return -1;  // longer than any name there is
+    if (length > kMaxName || mode > 11) return fail(HostRoot::kInvalid);
+    check_buffer(name_addr, length, "read");
     std::string name(length, '\0');
     load(name_addr, name.data(), length);
+    if (files_.size() >= kMaxOpen) return fail(HostRoot::kTooManyOpen);
     HostFile f;
-    if (name == ":tt")
+    if (name == ":tt") {
         f.tty = true;
-    else if (name == kFeaturesFile && mode <= 1)  // modes 0, 1: "r", "rb"
+    } else if (name == kFeaturesFile) {
+        if (mode > 1) return fail(HostRoot::kDenied);  // modes 0, 1: "r", "rb"
         f.contents = kFeatures;
-    else
-        return -1;
+    } else {
+        int error = 0;
+        f.fd = root_.open(name, static_cast<unsigned>(mode), error);
+        if (!f.fd) return fail(error);
+    }
     files_.emplace(next_handle_, std::move(f));
     return static_cast<std::int64_t>(next_handle_++);
 }
 
-// Block {handle, buffer, length}; returns the bytes not read. The console has no input (EOF).
+// Block {handle, buffer, length}; returns the bytes not read (all of them at the end of the
+// file). The console has no input (EOF).
 std::int64_t Semihosting::read_file(std::uint64_t block) {
     HostFile* f = file(load_word(block));
     const std::uint64_t buffer = load_word(block + 8), length = load_word(block + 16);
-    if (!f) return -1;
+    if (!f) return fail(HostRoot::kBadHandle);
     check_buffer(buffer, length, "write");
-    const std::uint64_t n = std::min<std::uint64_t>(length, f->contents.size() - f->pos);
-    store(buffer, f->contents.data() + f->pos, n);
-    f->pos += n;
-    return static_cast<std::int64_t>(length - n);
+    if (!f->fd) {
+        const std::uint64_t n = std::min<std::uint64_t>(length, f->contents.size() - f->pos);
+        store(buffer, f->contents.data() + f->pos, n);
+        f->pos += n;
+        return static_cast<std::int64_t>(length - n);
+    }
+    std::vector<char> chunk(std::min(length, kChunk));
+    std::uint64_t done = 0;
+    while (done < length) {
+        const ssize_t n = ::read(f->fd.get(), chunk.data(), std::min<std::uint64_t>(chunk.size(), length - done));
+        if (n < 0) return fail(HostRoot::reported(errno));
+        if (n == 0) break;
+        store(buffer + done, chunk.data(), static_cast<std::size_t>(n));
+        done += static_cast<std::uint64_t>(n);
+    }
+    return static_cast<std::int64_t>(length - done);
 }
 
-// Block {handle, buffer, length}; returns the bytes not written. Only the console is writable.
+// Block {handle, buffer, length}; returns the bytes not written. The features file is read-only.
 std::int64_t Semihosting::write_file(std::uint64_t block) {
     const HostFile* f = file(load_word(block));
     const std::uint64_t buffer = load_word(block + 8), length = load_word(block + 16);
-    if (!f) return -1;
+    if (!f) return fail(HostRoot::kBadHandle);
     check_buffer(buffer, length, "read");
-    if (!f->tty) return static_cast<std::int64_t>(length);
-    char chunk[4096];
+    if (!f->tty && !f->fd) return fail(HostRoot::kBadHandle);
+    std::vector<char> chunk(std::min(length, kChunk));
     for (std::uint64_t sent = 0; sent < length;) {
-        const std::uint64_t n = std::min<std::uint64_t>(sizeof chunk, length - sent);
-        load(buffer + sent, chunk, n);
-        console_.write(chunk, static_cast<std::streamsize>(n));
-        sent += n;
+        const std::uint64_t n = std::min<std::uint64_t>(chunk.size(), length - sent);
+        load(buffer + sent, chunk.data(), n);
+        if (f->tty) {
+            console_.write(chunk.data(), static_cast<std::streamsize>(n));
+            sent += n;
+            continue;
+        }
+        const ssize_t written = ::write(f->fd.get(), chunk.data(), n);
+        if (written <= 0) {
+            fail(written < 0 ? HostRoot::reported(errno) : HostRoot::kIo);
+            return static_cast<std::int64_t>(length - sent);
+        }
+        sent += static_cast<std::uint64_t>(written);
     }
     return 0;
+}
+
+// Block {handle, position}: to an absolute position; 0, or -1 with the error.
+std::int64_t Semihosting::seek_file(std::uint64_t block) {
+    HostFile* f = file(load_word(block));
+    const std::uint64_t pos = load_word(block + 8);
+    if (!f) return fail(HostRoot::kBadHandle);
+    if (f->tty) return fail(HostRoot::kInvalid);
+    if (!f->fd) {
+        if (pos > f->contents.size()) return fail(HostRoot::kInvalid);
+        f->pos = pos;
+        return 0;
+    }
+    if (pos > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) return fail(HostRoot::kInvalid);
+    if (::lseek(f->fd.get(), static_cast<off_t>(pos), SEEK_SET) < 0) return fail(HostRoot::reported(errno));
+    return 0;
+}
+
+std::int64_t Semihosting::file_length(std::uint64_t handle) {
+    const HostFile* f = file(handle);
+    if (!f) return fail(HostRoot::kBadHandle);
+    if (f->tty) return fail(HostRoot::kInvalid);
+    if (!f->fd) return static_cast<std::int64_t>(f->contents.size());
+    struct stat st {};
+    if (::fstat(f->fd.get(), &st) != 0) return fail(HostRoot::reported(errno));
+    return static_cast<std::int64_t>(st.st_size);
+}
+
+// Records `error` for SYS_ERRNO; the call returns -1.
+std::int64_t Semihosting::fail(int error) {
+    errno_ = error;
+    return -1;
 }
 
 // Block {buffer, size}: the command line is empty.

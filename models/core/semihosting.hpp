@@ -5,6 +5,7 @@
 #include <ostream>
 #include <string>
 
+#include "core/host_root.hpp"
 #include "core/rv_iss.hpp"
 
 namespace elstm {
@@ -40,7 +41,7 @@ private:
 // Simulated time as the clock calls report it (there is no wall clock: runs stay deterministic).
 struct SemihostingTime {
     std::uint64_t cycles = 0;           // SYS_ELAPSED
-    std::int64_t centiseconds = 0;      // SYS_CLOCK
+    std::int64_t centiseconds = 0;      // SYS_CLOCK; SYS_TIME is its whole seconds
     std::int64_t ticks_per_second = 0;  // SYS_TICKFREQ
 };
 
@@ -59,27 +60,38 @@ struct SemihostingResult {
 
 // The RISC-V semihosting calls served (Arm semihosting numbering; on RV64 every field of a
 // parameter block is a 64-bit word): the console (stdin, stdout, stderr and ":tt"), the
-// read-only features file picolibc asks for, the clock, the command line (empty), exit. A
-// buffer a call reads or writes is checked whole before any of it is used.
+// read-only features file picolibc asks for, files in a host folder (HostRoot: none without
+// one), the clocks (simulated time, SYS_TIME counting from 0 at the start), the command line
+// (empty), exit. A buffer a call reads or writes is checked whole before any of it is used.
 class Semihosting {
 public:
-    Semihosting(GuestMemory& memory, std::ostream& console);
+    // Handles open at once, the console's three included.
+    static constexpr std::size_t kMaxOpen = 64;
+    // The longest file name SYS_OPEN takes.
+    static constexpr std::uint64_t kMaxName = 4096;
+
+    // `root`: the folder of the program's files, empty for none (see HostRoot).
+    Semihosting(GuestMemory& memory, std::ostream& console, const std::string& root = {});
 
     // One call: op (a0) and its argument (a1; for most calls the address of a parameter block).
     SemihostingResult call(std::uint64_t op, std::uint64_t arg, const SemihostingTime& time);
 
 private:
-    // An open handle: the console, or a read-only host file.
+    // An open handle: the console, the features file (`contents`) or a host file (`fd`).
     struct HostFile {
         bool tty = false;
         std::string contents;
         std::uint64_t pos = 0;
+        UniqueFd fd;
     };
 
     std::int64_t dispatch(std::uint64_t op, std::uint64_t arg, const SemihostingTime& time, SemihostingResult& out);
     std::int64_t open_file(std::uint64_t block);
     std::int64_t read_file(std::uint64_t block);
     std::int64_t write_file(std::uint64_t block);
+    std::int64_t seek_file(std::uint64_t block);
+    std::int64_t file_length(std::uint64_t handle);
+    std::int64_t fail(int error);
     std::int64_t get_cmdline(std::uint64_t block);
     HostFile* file(std::uint64_t handle);
 
@@ -91,6 +103,8 @@ private:
 
     GuestMemory& memory_;
     std::ostream& console_;
+    HostRoot root_;
+    int errno_ = 0;  // the last failed call's error, for SYS_ERRNO
     std::map<std::uint64_t, HostFile> files_;
     std::uint64_t next_handle_ = 3;  // 0, 1 and 2 are the console from the start
 };

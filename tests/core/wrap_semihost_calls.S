@@ -34,9 +34,9 @@ _start:
     sd a0, 72(s11)
     semihost SYS_GET_CMDLINE, cmdline       // 10: 0; "" at 0x800010d0, length 0
     sd a0, 80(s11)
-    semihost SYS_TIME, zero_word            // 11: 0
+    semihost SYS_TIME, zero_word            // 11: 0 (whole simulated seconds)
     sd a0, 88(s11)
-    semihost SYS_ERRNO, zero_word           // 12: 0
+    semihost SYS_ERRNO, zero_word           // 12: 13 (EACCES, from 6)
     sd a0, 96(s11)
     semihost SYS_HEAPINFO, zero_word        // 13: 0
     sd a0, 104(s11)

@@ -6,8 +6,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <stdexcept>
 #include <vector>
+
+#include "numeric/error.hpp"
 
 namespace elstm {
 
@@ -68,7 +69,8 @@ int HostRoot::reported(int host_errno) {
 HostRoot::HostRoot(const std::string& folder) {
     if (folder.empty()) return;
     dir_ = UniqueFd(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!dir_) throw std::runtime_error("cannot open the semihosting root " + folder + ": " + std::strerror(errno));
+    // The folder was checked with the config; it can still vanish before the run starts.
+    if (!dir_) throw Error("host.semihosting.root: cannot open " + folder + ": " + std::strerror(errno));
 }
 
 UniqueFd HostRoot::open(const std::string& name, unsigned mode, int& error) const {

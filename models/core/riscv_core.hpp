@@ -10,6 +10,7 @@
 #include <ostream>
 #include <string>
 
+#include "core/gdb_server.hpp"
 #include "core/rv_iss.hpp"
 #include "core/semihosting.hpp"
 #include "rocc/rocc_if.hpp"
@@ -23,6 +24,7 @@ struct CoreConfig {
     sim::Cycles quantum = 10'000;                     // temporal decoupling (tlm_quantumkeeper)
     rv::CpiTable cpi = rv::kDefaultCpi;
     sim::Cycles rocc_issue = 1;                       // cycles to hand a command to the RoCC queue
+    std::uint16_t gdb_port = 0;                       // GDB stub on 127.0.0.1:gdb_port; 0: none
 };
 
 // How the core's program ended.
@@ -62,6 +64,7 @@ public:
 private:
     class TlmBus;
     class DebugMemory;
+    class GdbTarget;
 
     void run();
     rv::DirectMemory request_dmi();
@@ -77,6 +80,9 @@ private:
 
     bool debug_access(tlm::tlm_command command, std::uint64_t addr, void* data, std::size_t len);
     std::uint32_t instruction_at(std::uint64_t pc);
+
+    bool debugging() const { return gdb_ && gdb_->attached(); }
+    void halt_for_debugger(bool announce);
 
     bool done() const { return exit_.exited || !exit_.error.empty(); }
     void finish(CoreExit how);
@@ -97,6 +103,8 @@ private:
     std::uint64_t bus_stall_ = 0;     // bus latency cycles not yet added to the ISS
     CoreExit exit_;
     std::function<bool()> yield_requested_;
+    std::unique_ptr<GdbTarget> gdb_target_;
+    std::unique_ptr<gdb::Server> gdb_;
 };
 
 }  // namespace elstm

@@ -112,13 +112,14 @@ bool Server::should_halt(std::uint64_t pc) {
     until_poll_ = 0;
     while (const auto c = socket_.poll())
         if (const auto event = reader_.feed(*c); event && event->kind == PacketReader::Event::Kind::interrupt)
-            return true;
+            return interrupted_ = true;
     return false;
 }
 
 Resume Server::halt(bool announce) {
     stepping_ = false;
-    if (announce) send_packet("S05");
+    if (announce) send_packet(interrupted_ ? "S02" : "S05");
+    interrupted_ = false;
     while (const auto c = socket_.read()) {
         const auto event = reader_.feed(*c);
         if (!event || event->kind == PacketReader::Event::Kind::interrupt) continue;  // halted already

@@ -60,6 +60,7 @@ private:
     PacketReader reader_;
     bool stepping_ = false;
     bool just_resumed_ = false;  // the instruction at the resume pc runs before any check
+    bool interrupted_ = false;   // Ctrl-C: the stop reply says SIGINT, not SIGTRAP
     std::uint32_t until_poll_ = 0;
     static constexpr std::uint32_t kPollInterval = 1024;  // instructions between Ctrl-C checks
 };

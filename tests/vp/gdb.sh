@@ -2,7 +2,8 @@
 # elstm-vp end to end with GDB: --gdb PORT waits for gdb-multiarch before the first instruction;
 # a batch session breaks in the firmware, steps, prints, stops at the first RoCC command and
 # continues to the end (exit 0, golden check passed). Detach lets the run go on to its end, kill
-# ends it with one line and exit 1, a client that disconnects mid-packet does not hang the run.
+# ends it with one line and exit 1, Ctrl-C halts the running core, a client that disconnects
+# mid-packet does not hang the run.
 # Exit 77 (skipped) without gdb-multiarch; with CI=true, where it must be installed, a failure.
 set -euo pipefail
 source "$(dirname "$0")/lib.bash" "$@"
@@ -19,17 +20,19 @@ fi
 # A port free just now on loopback.
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-# start_vp NAME: elstm-vp --gdb in the background (pid in $vp_pid, port in $port), back once it listens.
+# start_vp NAME [ARGS...]: elstm-vp --gdb in the background (pid in $vp_pid, port in $port), back
+# once it listens.
 start_vp() {
+    local name="$1"; shift
     port=$(free_port)
-    timeout 120 "$vp" --config "$quick" --vcd "" -q --gdb "$port" >"$1.out" 2>"$1.err" &
+    timeout 120 "$vp" --config "$quick" --vcd "" -q --gdb "$port" "$@" >"$name.out" 2>"$name.err" &
     vp_pid=$!
     for _ in $(seq 300); do
-        grep -q "waiting for GDB on 127.0.0.1:$port" "$1.err" 2>/dev/null && return 0
+        grep -q "waiting for GDB on 127.0.0.1:$port" "$name.err" 2>/dev/null && return 0
         kill -0 "$vp_pid" 2>/dev/null || break
         sleep 0.1
     done
-    fail "$1: elstm-vp did not listen on $port: $(cat "$1.err")"
+    fail "$name: elstm-vp did not listen on $port: $(cat "$name.err")"
 }
 
 # finish_vp NAME: waits for the background run; its exit code in $rc.
@@ -119,6 +122,39 @@ if [ "$rc" -ne 0 ] || ! grep -q 'golden check: passed' cut.out; then
     problem "cut: exit $rc, want 0 with a passed golden check: $(cat cut.err)"
 else
     echo "ok cut"
+fi
+
+# Ctrl-C (0x03) while the core runs: it halts with SIGINT (S02); then detach, the run goes on.
+# lstm_cpu computes on the core: millions of instructions, still running when Ctrl-C comes.
+before=$problems
+start_vp interrupt --set host.firmware=lstm_cpu --set host.golden_tolerance=1e-5
+python3 - "$port" >interrupt.gdb 2>&1 <<'PY' || true
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+def reply():
+    data = b""
+    while not (b"#" in data and len(data) >= data.index(b"#") + 3):
+        chunk = s.recv(256)
+        if not chunk:
+            break
+        data += chunk
+    s.sendall(b"+")
+    return data.decode()
+s.sendall(b"$c#63")
+time.sleep(0.3)
+s.sendall(b"\x03")
+print("stop", reply().lstrip("+"))
+s.sendall(b"$D#44")
+print("detach", reply().lstrip("+"))
+s.close()
+PY
+finish_vp interrupt
+expect_gdb interrupt '^stop \$S02#b5$'
+expect_gdb interrupt '^detach \$OK#9a$'
+if [ "$problems" -ne "$before" ] || [ "$rc" -ne 0 ] || ! grep -q 'golden check: passed' interrupt.out; then
+    problem "interrupt: exit $rc, want 0 with a passed golden check: $(cat interrupt.err)"
+else
+    echo "ok interrupt"
 fi
 
 # Bad ports: bad input, exit 2, before the run.

@@ -8,7 +8,7 @@ include(GNUInstallDirs)
 add_library(elstm_vp INTERFACE)
 add_library(elstm_vp::elstm_vp ALIAS elstm_vp)
 target_link_libraries(elstm_vp INTERFACE elstm_platform elstm_platform_config elstm_models elstm_numeric
-  elstm_iss elstm_semihosting elstm_elf)
+  elstm_iss elstm_semihosting elstm_gdb elstm_elf)
 # Debian's SystemC is built for C++17 and fails to link from C++20 code.
 target_compile_features(elstm_vp INTERFACE cxx_std_17)
 
@@ -16,7 +16,7 @@ set(elstm_include_dir ${CMAKE_INSTALL_INCLUDEDIR}/elstm_vp)
 set(elstm_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/elstm_vp)
 
 install(TARGETS elstm_vp elstm_platform elstm_platform_config elstm_models elstm_numeric elstm_iss elstm_semihosting
-  elstm_elf
+  elstm_gdb elstm_elf
   EXPORT elstm_vp_targets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(EXPORT elstm_vp_targets NAMESPACE elstm_vp:: FILE elstm_vpTargets.cmake DESTINATION ${elstm_cmake_dir})

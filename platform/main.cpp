@@ -129,6 +129,7 @@ int run(const po::variables_map& vm) {
             throw po::error("--timing: '" + timing + "' is not one of fast, exact");
         sets.push_back("timing=" + timing);
     }
+    if (vm.count("gdb")) sets.push_back("host.gdb=" + vm["gdb"].as<std::string>());
     const std::string config_path = vm["config"].as<std::string>();
     elstm::PlatformConfig config = elstm::load_platform_config(config_path, sets);
     if (vm.count("vcd")) config.vcd = vm["vcd"].as<std::string>();
@@ -198,7 +199,8 @@ int sc_main(int argc, char** argv) {
         ("vcd", po::value<std::string>(), "VCD trace path (overrides trace.vcd; empty string: none; -: stdout)")
         ("stats", po::value<std::string>(), "write the statistics as JSON to this path (-: stdout)")
         ("timing", po::value<std::string>(), "fast (default) or exact: the per-word port yardstick")
-        ("quiet,q", "no progress on stderr");
+        ("quiet,q", "no progress on stderr")
+        ("gdb", po::value<std::string>(), "wait for GDB on 127.0.0.1:PORT before the first instruction (host.gdb)");
     try {
         po::variables_map vm;
         po::store(po::parse_command_line(argc, argv, opts), vm);

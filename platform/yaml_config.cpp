@@ -88,6 +88,7 @@ const Schema& schema() {
                              {"max_instructions", leaf()},
                              {"quantum", leaf()},
                              {"rocc_issue", leaf()},
+                             {"gdb", leaf()},
                              {"golden_tolerance", leaf()},
                              {"semihosting", leaves({"root"})},
                              {"cpi", leaves({"alu", "load", "store", "mul", "div", "branch_taken",
@@ -411,6 +412,7 @@ HostConfig read_host(const Item& it, const fs::path& dir) {
     read_uint(it["max_instructions"], h.core.max_instructions, 1, 10'000'000'000'000ull);
     read_uint(it["quantum"], h.core.quantum, 1, 1'000'000'000);
     read_uint(it["rocc_issue"], h.core.rocc_issue, 0, 1000);
+    read_uint(it["gdb"], h.core.gdb_port, 0, 65535);
     read_double(it["golden_tolerance"], h.golden_tolerance, {0, kMaxGoldenTolerance, false, false});
     const Item root = it["semihosting"]["root"];
     read_string(root, h.core.semihosting_root);

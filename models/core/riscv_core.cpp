@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iostream>
 #include <sstream>
 
 #include "numeric/hex.hpp"
@@ -62,6 +63,31 @@ private:
     RiscvCore& core_;
 };
 
+// The core as GDB sees it: the ISS's registers, memory the way semihosting reaches it.
+class RiscvCore::GdbTarget : public gdb::Target {
+public:
+    explicit GdbTarget(RiscvCore& core) : core_(core) {}
+    std::uint64_t gpr(unsigned i) override { return core_.iss_->reg(i); }
+    void set_gpr(unsigned i, std::uint64_t value) override { core_.iss_->set_reg(i, value); }
+    std::uint64_t pc() override { return core_.iss_->pc(); }
+    void set_pc(std::uint64_t pc) override { core_.iss_->set_pc(pc); }
+    bool csr(unsigned addr, std::uint64_t& value) override {
+        value = core_.iss_->csr(addr);
+        return true;  // the stub asks only for the CSRs the ISS has
+    }
+    bool set_csr(unsigned addr, std::uint64_t value) override { return core_.iss_->set_csr(addr, value); }
+    bool read_memory(std::uint64_t addr, void* data, std::size_t len) override {
+        return core_.debug_access(tlm::TLM_READ_COMMAND, addr, data, len);
+    }
+    bool write_memory(std::uint64_t addr, const void* data, std::size_t len) override {
+        // TLM takes a non-const data pointer for both directions; a write only reads it.
+        return core_.debug_access(tlm::TLM_WRITE_COMMAND, addr, const_cast<void*>(data), len);
+    }
+
+private:
+    RiscvCore& core_;
+};
+
 RiscvCore::RiscvCore(sc_core::sc_module_name name, const CoreConfig& config, const sim::Clock& clock,
                      std::uint64_t entry, std::ostream& console)
     : sc_module(name),
@@ -80,6 +106,10 @@ RiscvCore::RiscvCore(sc_core::sc_module_name name, const CoreConfig& config, con
     // global one its quantum keeper reads.
     tlm::tlm_global_quantum::instance().set(clock.time(config.quantum));
     mem.register_invalidate_direct_mem_ptr(this, &RiscvCore::invalidate_dmi);
+    if (config.gdb_port) {  // listening from elaboration on: a busy port is bad input, found before the run
+        gdb_target_ = std::make_unique<GdbTarget>(*this);
+        gdb_ = std::make_unique<gdb::Server>(config.gdb_port, *gdb_target_);
+    }
     SC_HAS_PROCESS(RiscvCore);
     SC_THREAD(run);
 }
@@ -96,12 +126,22 @@ void RiscvCore::run() {
     iss_ = std::make_unique<rv::Iss>(*bus_, direct_, config_.cpi);
     iss_->reset(entry_);
     qk_.reset();  // the global quantum was set after qk_ was built
+    if (gdb_) {
+        std::cerr << "elstm-vp: waiting for GDB on 127.0.0.1:" << gdb_->port() << " (target remote :" << gdb_->port()
+                  << ")" << std::endl;
+        gdb_->wait_for_client();
+        halt_for_debugger(false);
+    }
     while (!done()) {
         if (iss_->instret() >= config_.max_instructions) {
             const std::uint64_t pc = iss_->pc();
             stop_with("instruction budget of " + std::to_string(config_.max_instructions) + " exceeded at pc " +
                       hex(pc) + ", instruction " + insn_hex(instruction_at(pc)));
             break;
+        }
+        if (debugging() && gdb_->should_halt(iss_->pc())) {
+            halt_for_debugger(true);
+            if (done()) break;
         }
         const rv::Stop stop = iss_->run(run_length());
         account();
@@ -116,6 +156,12 @@ void RiscvCore::run() {
                 break;
         }
     }
+    if (debugging()) gdb_->program_ended(exit_.exited, exit_.code);
+}
+
+// Simulated time stands still while GDB holds the core: the thread does not return to the kernel.
+void RiscvCore::halt_for_debugger(bool announce) {
+    if (gdb_->halt(announce) == gdb::Resume::kill) stop_with("killed by the debugger at pc " + hex(iss_->pc()));
 }
 
 // The whole DRAM as one DMI window, asked for at the entry point; without it (target refuses,
@@ -136,9 +182,11 @@ void RiscvCore::invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end) {
 }
 
 // Instructions for the next ISS slice: no more than the budget left, and few enough that even
-// the slowest instruction class cannot carry the core past the end of its quantum. Slices end
+// the slowest instruction class cannot carry the core past the end of its quantum (one at a time
+// while a debugger is attached). Slices end
 // without a sync before the quantum does (no timing changes): only to ask yield_requested_.
 std::uint64_t RiscvCore::run_length() const {
+    if (debugging()) return 1;  // the debugger looks at every pc
     const sim::Cycles local = clock_.cycles(qk_.get_local_time());
     const sim::Cycles left = config_.quantum > local ? config_.quantum - local : 0;
     return std::min({config_.max_instructions - iss_->instret(), std::max<std::uint64_t>(1, left / max_cpi_),

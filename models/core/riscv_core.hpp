@@ -10,6 +10,7 @@
 #include <ostream>
 #include <string>
 
+#include "core/gdb_server.hpp"
 #include "core/rv_iss.hpp"
 #include "core/semihosting.hpp"
 #include "rocc/rocc_if.hpp"
@@ -24,6 +25,7 @@ struct CoreConfig {
     rv::CpiTable cpi = rv::kDefaultCpi;
     sim::Cycles rocc_issue = 1;                       // cycles to hand a command to the RoCC queue
     std::string semihosting_root;                     // the folder of the program's files; empty: none
+    std::uint16_t gdb_port = 0;                       // GDB stub on 127.0.0.1:gdb_port; 0: none
 };
 
 // How the core's program ended.
@@ -63,6 +65,7 @@ public:
 private:
     class TlmBus;
     class DebugMemory;
+    class GdbTarget;
 
     void run();
     rv::DirectMemory request_dmi();
@@ -78,6 +81,9 @@ private:
 
     bool debug_access(tlm::tlm_command command, std::uint64_t addr, void* data, std::size_t len);
     std::uint32_t instruction_at(std::uint64_t pc);
+
+    bool debugging() const { return gdb_ && gdb_->attached(); }
+    void halt_for_debugger(bool announce);
 
     bool done() const { return exit_.exited || !exit_.error.empty(); }
     void finish(CoreExit how);
@@ -98,6 +104,8 @@ private:
     std::uint64_t bus_stall_ = 0;     // bus latency cycles not yet added to the ISS
     CoreExit exit_;
     std::function<bool()> yield_requested_;
+    std::unique_ptr<GdbTarget> gdb_target_;
+    std::unique_ptr<gdb::Server> gdb_;
 };
 
 }  // namespace elstm

@@ -349,6 +349,13 @@ std::uint64_t Iss::csr(unsigned addr) const {
     return value;
 }
 
+bool Iss::set_csr(unsigned addr, std::uint64_t value) {
+    std::uint64_t old;
+    if (!csr_read(addr, old) || csr_read_only(addr)) return false;
+    csr_write(addr, value);
+    return true;
+}
+
 // CSRRW/S/C and the immediate forms. The instruction retires before its write takes effect, so a
 // write to mcycle or minstret is what the next instruction reads. False: illegal instruction.
 bool Iss::exec_csr(std::uint32_t insn) {

@@ -70,6 +70,7 @@ public:
         if (i) x_[i] = v;
     }
     std::uint64_t pc() const { return pc_; }
+    void set_pc(std::uint64_t pc) { pc_ = pc; }  // a debugger's write
 
     // The custom instruction at pc() has been carried out: pc moves past it and it retires.
     void retire_custom();
@@ -84,6 +85,8 @@ public:
     std::uint64_t instret() const { return instret_; }
     std::uint64_t cycles() const { return cycles_; }
     std::uint64_t csr(unsigned addr) const;  // for tests and error messages
+    // A debugger's write, as csrrw would do it; false (nothing written) where csrrw would trap.
+    bool set_csr(unsigned addr, std::uint64_t value);
 
 private:
     // Implementation state; see rv_iss.cpp.

@@ -71,7 +71,7 @@ const char* cost_name(WeightFormat f) {
     return "";
 }
 
-// The storage and SpMV buffer cost of one matrix in the platform's format (DESIGN.md §2 model).
+// The storage and SpMV buffer cost of one matrix in the platform's format (docs/design.md §1 area model).
 void format_cost(Json& j, const char* key, const DenseMatrix& m, WeightFormat f, std::uint64_t stream_words) {
     j.open(key, '{');
     j.uint("stream_words", stream_words);

@@ -1,4 +1,4 @@
-// elstm-tune: the analytic cell-fusion model (DESIGN.md §2) over a range of PE counts and
+// elstm-tune: the analytic cell-fusion model (docs/design.md §1) over a range of PE counts and
 // group sizes, with the best group size per PE count and overall.
 #include <boost/program_options.hpp>
 
@@ -120,7 +120,7 @@ int run(const po::variables_map& vm) {
 
 int main(int argc, char** argv) {
     po::options_description opts(
-        "elstm-tune: analytic cell-fusion cycles (DESIGN.md §2) for a layer\n"
+        "elstm-tune: analytic cell-fusion cycles (docs/design.md §1) for a layer\n"
         "Usage: elstm-tune --benchmark ptb --layer 1 --sp-h 0.5 [--n-pe 2..8] [--n-fuse 1..10]\n"
         "       elstm-tune --m 800 --n 800 --steps 35 --sp-w 0.2 --sp-u 0.5\nOptions");
     opts.add_options()

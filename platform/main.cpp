@@ -15,6 +15,7 @@
 
 #include <signal.h>  // sigaction
 
+#include "elstm_version.hpp"
 #include "numeric/error.hpp"
 #include "output_file.hpp"
 #include "platform.hpp"
@@ -192,6 +193,7 @@ int sc_main(int argc, char** argv) {
         "Usage: elstm-vp --config configs/ptb.yaml [--set key.path=value]... [--vcd F] [--stats F]\nOptions");
     opts.add_options()
         ("help,h", "print this help")
+        ("version", "print the program name and version")
         ("config,c", po::value<std::string>(), "platform YAML (see README for every key)")
         ("set,s", po::value<std::vector<std::string>>()->composing(),
          "override a YAML key, e.g. --set accel.n_pe=5 --set schedule.n_fuse=7 (repeatable)")
@@ -205,6 +207,10 @@ int sc_main(int argc, char** argv) {
         po::notify(vm);
         if (vm.count("help")) {
             std::cout << opts << '\n';
+            return 0;
+        }
+        if (vm.count("version")) {
+            std::cout << "elstm-vp " << elstm::kProjectVersion << '\n';
             return 0;
         }
         if (!vm.count("config")) throw po::error("--config is required");

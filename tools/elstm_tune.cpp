@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "elstm_version.hpp"
 #include "numeric/analytic.hpp"
 #include "numeric/error.hpp"
 #include "numeric/workload.hpp"
@@ -125,6 +126,7 @@ int main(int argc, char** argv) {
         "       elstm-tune --m 800 --n 800 --steps 35 --sp-w 0.2 --sp-u 0.5\nOptions");
     opts.add_options()
         ("help,h", "print this help")
+        ("version", "print the program name and version")
         ("benchmark", po::value<std::string>(), "mnist, ptb or wikitext: shape and weight sparsities")
         ("layer", po::value<unsigned>()->default_value(1), "benchmark layer, 1-based")
         ("m", po::value<std::size_t>(), "input size (without --benchmark)")
@@ -141,6 +143,10 @@ int main(int argc, char** argv) {
         po::notify(vm);
         if (vm.count("help")) {
             std::cout << opts << '\n';
+            return 0;
+        }
+        if (vm.count("version")) {
+            std::cout << "elstm-tune " << elstm::kProjectVersion << '\n';
             return 0;
         }
         return run(vm);

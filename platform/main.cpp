@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <signal.h>  // sigaction
+#include <unistd.h>  // isatty
 
 #include "elstm_version.hpp"
 #include "numeric/error.hpp"
@@ -26,7 +27,8 @@ namespace po = boost::program_options;
 
 namespace {
 
-// Progress on stderr: the layer run and step, at most once per percent.
+// Progress on stderr: the layer run and step, at most once per percent, rewritten in place
+// with \r, so only for a terminal (a log file or pipe would collect every line).
 class Progress {
 public:
     Progress(std::size_t runs, std::size_t steps) : total_(runs * steps), steps_(steps) {}
@@ -145,7 +147,7 @@ int run(const po::variables_map& vm) {
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
     elstm::Platform platform(config);
     Progress progress(platform.image().layers.size() * platform.image().sequences, platform.image().steps);
-    if (!quiet) platform.set_progress(std::ref(progress));
+    if (!quiet && isatty(STDERR_FILENO)) platform.set_progress(std::ref(progress));
     platform.set_stop_request([] { return stop_signal != 0; });
     const auto t0 = std::chrono::steady_clock::now();
     std::string error;
@@ -200,7 +202,7 @@ int sc_main(int argc, char** argv) {
         ("vcd", po::value<std::string>(), "VCD trace path (overrides trace.vcd; empty string: none; -: stdout)")
         ("stats", po::value<std::string>(), "write the statistics as JSON to this path (-: stdout)")
         ("timing", po::value<std::string>(), "fast (default) or exact: the per-word port yardstick")
-        ("quiet,q", "no progress on stderr");
+        ("quiet,q", "no progress on stderr (shown only when stderr is a terminal)");
     try {
         po::variables_map vm;
         po::store(po::parse_command_line(argc, argv, opts), vm);

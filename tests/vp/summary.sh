@@ -88,7 +88,7 @@ $(cat seq.out)"
 
 # The stats and trace.vcd keys of the file: written relative to the working directory; the
 # command line options win over them.
-sed -e 's|^stats: ""|stats: from_yaml.json|' -e 's|^  vcd: traces/quick.vcd|  vcd: from_yaml.vcd|' "$quick" >outputs.yaml
+sed -e 's|^stats: ""|stats: from_yaml.json|' -e 's|^  vcd: ../traces/quick.vcd|  vcd: from_yaml.vcd|' "$quick" >outputs.yaml
 grep -q 'from_yaml.json' outputs.yaml && grep -q 'from_yaml.vcd' outputs.yaml || fail "could not write outputs.yaml"
 must_pass outputs --config outputs.yaml --quiet
 [ -s from_yaml.json ] || problem "stats: from_yaml.json in the YAML wrote no file"

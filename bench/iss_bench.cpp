@@ -66,10 +66,13 @@ int main(int argc, char** argv) {
         std::printf("iss_bench %s\n", elstm::kProjectVersion);
         return 0;
     }
+    if (argc > 2) {
+        std::fprintf(stderr, "iss_bench: unexpected argument '%s' (see --help)\n", argv[2]);
+        return 2;
+    }
     int reps = 5;
-    if (argc > 2 || (argc == 2 && !parse_repetitions(arg, reps))) {
-        std::fprintf(stderr, "iss_bench: '%s' is not a repetition count 1..1000000 (see --help)\n",
-                     argv[argc > 2 ? 2 : 1]);
+    if (argc == 2 && !parse_repetitions(arg, reps)) {
+        std::fprintf(stderr, "iss_bench: '%s' is not a repetition count 1..1000000 (see --help)\n", argv[1]);
         return 2;
     }
     const std::string dir = ELSTM_ISS_BENCH_DIR;

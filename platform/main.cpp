@@ -147,7 +147,7 @@ int run(const po::variables_map& vm) {
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
     elstm::Platform platform(config);
     Progress progress(platform.image().layers.size() * platform.image().sequences, platform.image().steps);
-    if (!quiet && isatty(STDERR_FILENO)) platform.set_progress(std::ref(progress));
+    if (!quiet && (vm.count("progress") || isatty(STDERR_FILENO))) platform.set_progress(std::ref(progress));
     platform.set_stop_request([] { return stop_signal != 0; });
     const auto t0 = std::chrono::steady_clock::now();
     std::string error;
@@ -202,7 +202,8 @@ int sc_main(int argc, char** argv) {
         ("vcd", po::value<std::string>(), "VCD trace path (overrides trace.vcd; empty string: none; -: stdout)")
         ("stats", po::value<std::string>(), "write the statistics as JSON to this path (-: stdout)")
         ("timing", po::value<std::string>(), "fast (default) or exact: the per-word port yardstick")
-        ("quiet,q", "no progress on stderr (shown only when stderr is a terminal)");
+        ("quiet,q", "no progress on stderr (shown only when stderr is a terminal)")
+        ("progress", "progress on stderr even when it is not a terminal");
     try {
         po::variables_map vm;
         po::store(po::parse_command_line(argc, argv, opts), vm);

@@ -20,5 +20,8 @@ if [[ " $* " == *" iss_bench "* ]]; then
   rc=0; err=$(timeout 20 "$dir/iss_bench" x 2>&1 >/dev/null) || rc=$?
   [ "$rc" -eq 2 ] || fail "iss_bench x exits $rc"
   [ "$err" = "iss_bench: 'x' is not a repetition count 1..1000000 (see --help)" ] || fail "iss_bench x: $err"
+  rc=0; err=$(timeout 20 "$dir/iss_bench" 3 4 2>&1 >/dev/null) || rc=$?
+  [ "$rc" -eq 2 ] || fail "iss_bench 3 4 exits $rc"
+  [ "$err" = "iss_bench: unexpected argument '4' (see --help)" ] || fail "iss_bench 3 4: $err"
 fi
 echo "version_help: $* checked"

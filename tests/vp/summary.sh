@@ -64,6 +64,9 @@ grep -Eq '^ +DRAM: [0-9]+ bytes read, [0-9]+ written' $out || problem "no DRAM l
 # line would pile up in a log.
 must_pass progress --config "$quick" --vcd ""
 [ ! -s progress.err ] || problem "stderr is a file, yet it has progress: $(head -c 300 progress.err)"
+# --progress shows it on a file too.
+must_pass forced --config "$quick" --vcd "" --progress
+grep -q 'step 8/8 (100%)' forced.err || problem "--progress: no progress on stderr: $(head -c 300 forced.err)"
 # On a terminal (script(1) gives the run one; stdout goes to a file, so the terminal shows
 # stderr): progress lines naming the run and step up to 100 %, ending with a newline, nothing else.
 script -qefc "$(printf '%q ' "$vp" --config "$quick" --vcd "") >progress_tty.out" /dev/null >progress.tty </dev/null \

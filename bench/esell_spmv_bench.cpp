@@ -5,7 +5,11 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <vector>
+
+#include "elstm_version.hpp"
 
 #include "numeric/esell.hpp"
 #include "numeric/esell_spmv.hpp"
@@ -111,4 +115,24 @@ BENCHMARK(BM_EsellSpmspvHalf)->Unit(benchmark::kMillisecond);
 }  // namespace
 }  // namespace elstm
 
-BENCHMARK_MAIN();
+// --help, -h and --version before benchmark::Initialize, which knows only its own flags.
+int main(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+            std::printf("Usage: esell_spmv_bench [Google Benchmark options, e.g. --benchmark_filter=Esell]\n"
+                        "eSELL SpMV from packed words against CSR and dense on the wikitext W matrix.\n"
+                        "  --help, -h   print this help\n"
+                        "  --version    print the program name and version\n");
+            return 0;
+        }
+        if (std::strcmp(argv[i], "--version") == 0) {
+            std::printf("esell_spmv_bench %s\n", elstm::kProjectVersion);
+            return 0;
+        }
+    }
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/rv_iss.hpp"
+#include "elstm_version.hpp"
 
 namespace {
 
@@ -43,10 +44,37 @@ std::uint64_t symbol(const std::string& sym_path, const std::string& name) {
     std::exit(1);
 }
 
+// A repetition count: 1 to 10^6, digits only.
+bool parse_repetitions(const std::string& text, int& reps) {
+    if (text.empty() || text.size() > 7 || text.find_first_not_of("0123456789") != std::string::npos) return false;
+    reps = std::stoi(text);
+    return reps >= 1 && reps <= 1000000;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    const int reps = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
+    const std::string arg = argc > 1 ? argv[1] : "";
+    if (arg == "--help" || arg == "-h") {
+        std::printf("Usage: iss_bench [REPETITIONS]\n"
+                    "Runs a soft-float LSTM kernel on the ISS REPETITIONS times (default 5) and prints MIPS.\n"
+                    "  --help, -h   print this help\n"
+                    "  --version    print the program name and version\n");
+        return 0;
+    }
+    if (arg == "--version") {
+        std::printf("iss_bench %s\n", elstm::kProjectVersion);
+        return 0;
+    }
+    if (argc > 2) {
+        std::fprintf(stderr, "iss_bench: unexpected argument '%s' (see --help)\n", argv[2]);
+        return 2;
+    }
+    int reps = 5;
+    if (argc == 2 && !parse_repetitions(arg, reps)) {
+        std::fprintf(stderr, "iss_bench: '%s' is not a repetition count 1..1000000 (see --help)\n", argv[1]);
+        return 2;
+    }
     const std::string dir = ELSTM_ISS_BENCH_DIR;
     const auto image = read_file(dir + "/iss_bench_fw.bin");
     const std::uint64_t entry = symbol(dir + "/iss_bench_fw.sym", "_start");

@@ -13,6 +13,7 @@
 
 #include <sys/resource.h>
 
+#include "elstm_version.hpp"
 #include "numeric/error.hpp"
 #include "numeric/lstm.hpp"
 #include "numeric/workload.hpp"
@@ -97,6 +98,7 @@ int sc_main(int argc, char** argv) {
     po::options_description opts("platform_bench: simulation speed vs the golden LSTM\nOptions");
     opts.add_options()
         ("help,h", "print this help")
+        ("version", "print the program name and version")
         ("benchmark", po::value<std::string>()->default_value("wikitext"), "mnist, ptb or wikitext")
         ("layer", po::value<unsigned>()->default_value(1), "layer 1 or 2")
         ("n-fuse", po::value<unsigned>()->default_value(4), "group size")
@@ -107,6 +109,10 @@ int sc_main(int argc, char** argv) {
         po::notify(vm);
         if (vm.count("help")) {
             std::cout << opts << '\n';
+            return 0;
+        }
+        if (vm.count("version")) {
+            std::cout << "platform_bench " << elstm::kProjectVersion << '\n';
             return 0;
         }
         return run(vm);

@@ -1,5 +1,5 @@
 /* The host program of the E-LSTM system: for every sequence and layer it hands the co-processor
- * the layer's six RoCC commands (DESIGN.md §4), in the order of the reference elstm.c (plus the
+ * the layer's six RoCC commands (docs/design.md §3), in the order of the reference elstm.c (plus the
  * delta thresholds and weight scales when the descriptor's features ask for them), and prints
  * the cycles each layer took. The workload comes from the platform's descriptor. */
 #include <inttypes.h>

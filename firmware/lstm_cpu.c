@@ -1,5 +1,5 @@
 /* The CPU-only baseline: the same LSTM layers the co-processor runs, computed in software on the
- * RISC-V core alone, straight from the packed eSELL words in memory (DESIGN.md §3). Every row
+ * RISC-V core alone, straight from the packed eSELL words in memory (docs/design.md §2). Every row
  * sums its products in ascending column order from 0.0f and preact = (W·x + U·h) + b, as in the
  * platform's golden model, so the h this writes can be checked against it. rv64imac has no FPU:
  * the float arithmetic is libgcc's soft-float. */

@@ -14,7 +14,9 @@
 #include <vector>
 
 #include <signal.h>  // sigaction
+#include <unistd.h>  // isatty
 
+#include "elstm_version.hpp"
 #include "numeric/error.hpp"
 #include "output_file.hpp"
 #include "platform.hpp"
@@ -25,7 +27,8 @@ namespace po = boost::program_options;
 
 namespace {
 
-// Progress on stderr: the layer run and step, at most once per percent.
+// Progress on stderr: the layer run and step, at most once per percent, rewritten in place
+// with \r, so only for a terminal (a log file or pipe would collect every line).
 class Progress {
 public:
     Progress(std::size_t runs, std::size_t steps) : total_(runs * steps), steps_(steps) {}
@@ -145,7 +148,7 @@ int run(const po::variables_map& vm) {
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
     elstm::Platform platform(config);
     Progress progress(platform.image().layers.size() * platform.image().sequences, platform.image().steps);
-    if (!quiet) platform.set_progress(std::ref(progress));
+    if (!quiet && (vm.count("progress") || isatty(STDERR_FILENO))) platform.set_progress(std::ref(progress));
     platform.set_stop_request([] { return stop_signal != 0; });
     const auto t0 = std::chrono::steady_clock::now();
     std::string error;
@@ -193,13 +196,15 @@ int sc_main(int argc, char** argv) {
         "Usage: elstm-vp --config configs/ptb.yaml [--set key.path=value]... [--vcd F] [--stats F]\nOptions");
     opts.add_options()
         ("help,h", "print this help")
+        ("version", "print the program name and version")
         ("config,c", po::value<std::string>(), "platform YAML (see README for every key)")
         ("set,s", po::value<std::vector<std::string>>()->composing(),
          "override a YAML key, e.g. --set accel.n_pe=5 --set schedule.n_fuse=7 (repeatable)")
         ("vcd", po::value<std::string>(), "VCD trace path (overrides trace.vcd; empty string: none; -: stdout)")
         ("stats", po::value<std::string>(), "write the statistics as JSON to this path (-: stdout)")
         ("timing", po::value<std::string>(), "fast (default) or exact: the per-word port yardstick")
-        ("quiet,q", "no progress on stderr")
+        ("quiet,q", "no progress on stderr (shown only when stderr is a terminal)")
+        ("progress", "progress on stderr even when it is not a terminal")
         ("gdb", po::value<std::string>(), "wait for GDB on 127.0.0.1:PORT before the first instruction (host.gdb)");
     try {
         po::variables_map vm;
@@ -207,6 +212,10 @@ int sc_main(int argc, char** argv) {
         po::notify(vm);
         if (vm.count("help")) {
             std::cout << opts << '\n';
+            return 0;
+        }
+        if (vm.count("version")) {
+            std::cout << "elstm-vp " << elstm::kProjectVersion << '\n';
             return 0;
         }
         if (!vm.count("config")) throw po::error("--config is required");

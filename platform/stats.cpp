@@ -71,7 +71,7 @@ const char* cost_name(WeightFormat f) {
     return "";
 }
 
-// The storage and SpMV buffer cost of one matrix in the platform's format (DESIGN.md §2 model).
+// The storage and SpMV buffer cost of one matrix in the platform's format (docs/design.md §1 area model).
 void format_cost(Json& j, const char* key, const DenseMatrix& m, WeightFormat f, std::uint64_t stream_words) {
     j.open(key, '{');
     j.uint("stream_words", stream_words);
@@ -192,7 +192,7 @@ std::string stats_text(const Platform& p, const GoldenCheck* golden) {
         j.open("pe_utilisation", '{');
         for (std::size_t k = 0; k < r.pe_busy.size(); ++k)
             j.num(p.accelerator().pes()[k]->config().name.c_str(), ratio(double(r.pe_busy[k]), double(r.cycles())));
-        j.num("vpe", ratio(double(r.vector_busy), double(r.cycles())));
+        j.num(p.accelerator().vector_pe().basename(), ratio(double(r.vector_busy), double(r.cycles())));
         j.close('}');
         j.close('}');
     }
@@ -208,6 +208,14 @@ std::string stats_text(const Platform& p, const GoldenCheck* golden) {
         j.num("utilisation", ratio(double(pe->busy_cycles()), double(total_cycles(p))));
         j.close('}');
     }
+    // The vector PE, under the name pe_utilisation gives it; it does no MACs, so it has none.
+    const VectorPe& vpe = p.accelerator().vector_pe();
+    j.open(nullptr, '{');
+    j.str("name", vpe.basename());
+    j.str("role", "vector");
+    j.uint("busy_cycles", vpe.busy_cycles());
+    j.num("utilisation", ratio(double(vpe.busy_cycles()), double(total_cycles(p))));
+    j.close('}');
     j.close(']');
 
     j.open("rocc", '{');
@@ -251,7 +259,10 @@ std::string stats_text(const Platform& p, const GoldenCheck* golden) {
         j.num("tolerance", golden->tolerance);
         j.num("max_abs_diff", golden->max_abs_diff);
         j.uint("values_compared", golden->values);
-        j.str("first_mismatch", golden->first_mismatch);
+        if (golden->first_mismatch.empty())
+            j.null("first_mismatch");
+        else
+            j.str("first_mismatch", golden->first_mismatch);
         j.open("fp32_max_error", '[');
         for (double e : golden->fp32_max_error) j.num(nullptr, e);
         j.close(']');

@@ -6,7 +6,7 @@
 
 namespace elstm {
 
-// The run's statistics as JSON (DESIGN.md §6). Only simulated quantities go in, so the same
+// The run's statistics as JSON (docs/design.md §5). Only simulated quantities go in, so the same
 // config and seed give a byte-identical file; wall-clock figures go to the summary only.
 std::string stats_json(const Platform& platform, const GoldenCheck& golden);
 

@@ -285,6 +285,16 @@ std::string npy_path(const Item& it, const fs::path& dir) {
     return p.string();
 }
 
+// An output path (trace.vcd, stats) of the config, relative to the YAML file's directory like
+// every other path in it, so a config works from any working directory. "" (none) and "-"
+// (stdout) stay as they are; --vcd and --stats on the command line replace it afterwards.
+std::string output_path(const Item& it, const fs::path& dir) {
+    std::string s;
+    read_string(it, s);
+    if (s.empty() || s == "-" || fs::path(s).is_absolute()) return s;
+    return (dir / s).string();
+}
+
 NpyLayerFiles read_npy_layer(const Item& it, const fs::path& dir) {
     for (const char* key : kGeneratedLayerKeys)
         if (it[key].present()) it[key].fail("not allowed in an npy layer (its shape and values come from the files)");
@@ -456,8 +466,8 @@ PlatformConfig read_platform(const Item& root, const fs::path& dir) {
             "h_block_threshold or none)");
     const Item memory = root["limits"]["memory"];
     if (memory.present()) c.memory_limit = get_size(memory, 1ull << 20, kMaxU64);
-    read_string(root["trace"]["vcd"], c.vcd);
-    read_string(root["stats"], c.stats);
+    c.vcd = output_path(root["trace"]["vcd"], dir);
+    c.stats = output_path(root["stats"], dir);
     return c;
 }
 

@@ -176,7 +176,7 @@ def stats_figures(stats):
     figures = {"cycles": str(total)}
     for layer in sorted({r["layer"] for r in runs}):
         figures[f"cycles_L{layer}"] = str(sum(r["cycles"] for r in runs if r["layer"] == layer))
-    pes = stats["pes"]
+    pes = [p for p in stats["pes"] if p["role"] != "vector"]
     figures["pe_utilisation"] = f"{sum(p['utilisation'] for p in pes) / len(pes):.6g}"
     for side in "wu":
         weighted = sum(r[f"port_utilisation_{side}"] * r["cycles"] for r in runs)

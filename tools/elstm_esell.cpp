@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "elstm_version.hpp"
 #include "numeric/error.hpp"
 #include "numeric/esell.hpp"
 #include "numeric/formats.hpp"
@@ -37,7 +38,8 @@ struct Matrix {
 po::options_description option_list() {
     po::options_description d("Options");
     d.add_options()
-        ("help", "show this help and exit")
+        ("help,h", "show this help and exit")
+        ("version", "print the program name and version")
         ("benchmark", po::value<std::string>(), "benchmark layer matrix: mnist | ptb | wikitext")
         ("layer", po::value<unsigned>()->default_value(1), "benchmark layer, 1 or 2")
         ("matrix", po::value<std::string>()->default_value("W"), "benchmark matrix: W (4n x m) or U (4n x n)")
@@ -199,6 +201,10 @@ int run(int argc, char** argv) {
     if (vm.count("stray")) throw Error("unexpected argument '" + vm["stray"].as<std::vector<std::string>>()[0] + "'");
     if (vm.count("help")) {
         print_help(options);
+        return 0;
+    }
+    if (vm.count("version")) {
+        std::cout << "elstm-esell " << kProjectVersion << '\n';
         return 0;
     }
     const Matrix input = input_matrix(vm);

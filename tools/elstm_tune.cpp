@@ -1,4 +1,4 @@
-// elstm-tune: the analytic cell-fusion model (DESIGN.md §2) over a range of PE counts and
+// elstm-tune: the analytic cell-fusion model (docs/design.md §1) over a range of PE counts and
 // group sizes, with the best group size per PE count and overall.
 #include <boost/program_options.hpp>
 
@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "elstm_version.hpp"
 #include "numeric/analytic.hpp"
 #include "numeric/error.hpp"
 #include "numeric/workload.hpp"
@@ -120,11 +121,12 @@ int run(const po::variables_map& vm) {
 
 int main(int argc, char** argv) {
     po::options_description opts(
-        "elstm-tune: analytic cell-fusion cycles (DESIGN.md §2) for a layer\n"
+        "elstm-tune: analytic cell-fusion cycles (docs/design.md §1) for a layer\n"
         "Usage: elstm-tune --benchmark ptb --layer 1 --sp-h 0.5 [--n-pe 2..8] [--n-fuse 1..10]\n"
         "       elstm-tune --m 800 --n 800 --steps 35 --sp-w 0.2 --sp-u 0.5\nOptions");
     opts.add_options()
         ("help,h", "print this help")
+        ("version", "print the program name and version")
         ("benchmark", po::value<std::string>(), "mnist, ptb or wikitext: shape and weight sparsities")
         ("layer", po::value<unsigned>()->default_value(1), "benchmark layer, 1-based")
         ("m", po::value<std::size_t>(), "input size (without --benchmark)")
@@ -141,6 +143,10 @@ int main(int argc, char** argv) {
         po::notify(vm);
         if (vm.count("help")) {
             std::cout << opts << '\n';
+            return 0;
+        }
+        if (vm.count("version")) {
+            std::cout << "elstm-tune " << elstm::kProjectVersion << '\n';
             return 0;
         }
         return run(vm);

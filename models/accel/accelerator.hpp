@@ -19,7 +19,7 @@
 
 namespace elstm {
 
-// RoCC commands of the co-processor (DESIGN.md §4).
+// RoCC commands of the co-processor (docs/design.md §3).
 namespace rocc_cmd {
 constexpr std::uint8_t kShape = 0;      // rs1 = m (size of x), rs2 = n (size of h)
 constexpr std::uint8_t kThreshold = 1;  // rs1 = h threshold (fp32 bits), rs2 = steps

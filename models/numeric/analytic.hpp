@@ -2,7 +2,7 @@
 #include <cstddef>
 #include <vector>
 
-// The reference group-size model (the seed's group_size_tuning.py, DESIGN.md §2), in RoCC
+// The reference group-size model (the E-LSTM reference model's group-size tuning, docs/design.md §1), in RoCC
 // cycles. It counts non-zero weights / 4 only: no block heads, padding, x/bias/table loads.
 namespace elstm {
 

@@ -21,7 +21,7 @@ constexpr unsigned kValueBits = 16;
 constexpr std::size_t kMaxBlockColWords = std::numeric_limits<std::uint16_t>::max();
 constexpr unsigned kAllBlockRows = (1u << kBlockHeight) - 1u;  // IDX_row permutation check
 
-// EIDX_col by column mask (bit c = column c), DESIGN.md §3.
+// EIDX_col by column mask (bit c = column c), docs/design.md §2.
 constexpr std::uint8_t kEncodeTable[16] = {0, 0, 4, 0, 6, 2, 4, 0, 7, 3, 5, 1, 6, 2, 4, 0};
 // Column of the i-th packed value by EIDX_col, -1 where the spec defines none.
 constexpr std::int8_t kDecodeTable[kBlockColWidth][8] = {

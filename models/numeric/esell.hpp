@@ -6,7 +6,7 @@
 
 #include "numeric/matrix.hpp"
 
-// eSELL, bit-exact to DESIGN.md §3. A matrix is cut into block columns of 4 matrix
+// eSELL, bit-exact to docs/design.md §2. A matrix is cut into block columns of 4 matrix
 // columns; each block column into blocks of 8 rows (two chunks of 4 rows). Rows beyond
 // the matrix (rows % 8 != 0) and columns beyond it (cols % 4 != 0) are padded with zeros:
 // they hold no non-zero, so they cost only head bits, and decode() drops them again.
@@ -25,7 +25,7 @@ struct ChunkHead {
     std::array<std::uint8_t, 4> row{};   // IDX_row of chunk row j: original row 0..7 in the block
 };
 
-// Chunk head bit fields (DESIGN.md §3): CHK_w in bits 0-2, EIDX_col of chunk row j in bits
+// Chunk head bit fields (docs/design.md §2): CHK_w in bits 0-2, EIDX_col of chunk row j in bits
 // 3+3j..5+3j, IDX_row of chunk row j in bits 15+3j..17+3j. Everything reading a head uses these.
 constexpr unsigned kFieldBits = 3;
 constexpr unsigned kFieldMask = (1u << kFieldBits) - 1u;

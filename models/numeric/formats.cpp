@@ -14,7 +14,7 @@
 //   ptr(k) = idx(k + 1) bits: a pointer into k stored entries takes the values 0..k.
 // No format is charged for its shape or its entry count (scalars every format needs).
 //
-// eSELL (DESIGN.md §3; its value width is fixed at fp16 by the wire format, V is not used):
+// eSELL (docs/design.md §2; its value width is fixed at fp16 by the wire format, V is not used):
 //   B = blocks (8-row × 4-column, every block has a head word, even an empty one),
 //   value words = words − B.
 //   value = 64 × value words (padding slots included)

@@ -19,7 +19,7 @@ struct LstmLayerWeights {
     void validate() const;
 };
 
-// h-block pruning of U·h_{t-1} (DESIGN.md §2). Disabled means every block is used.
+// h-block pruning of U·h_{t-1} (docs/design.md §1). Disabled means every block is used.
 struct HPruning {
     bool enabled = false;
     float threshold = 0.0f;

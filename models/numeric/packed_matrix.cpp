@@ -15,7 +15,7 @@
 
 // Word layouts (a lane is 16 bits, lane k = bits 16k..16k+15 of a 64-bit word):
 //
-// esell    DESIGN.md §3 through numeric/esell.hpp; segment j = block column j.
+// esell    docs/design.md §2 through numeric/esell.hpp; segment j = block column j.
 //
 // csc_ese  Row r belongs to PE p = r % 4 as local row r / 4. Segment j = columns 4j..4j+3.
 //          Head word: lane c = depth d_c of column 4j+c (0 past the matrix). Then per column

@@ -369,7 +369,7 @@ WorkloadSpec benchmark_spec(const std::string& name) {
         double ws[4];
         float ht[2];
     };
-    // DESIGN.md §2: ws = zero fractions of W1 U1 W2 U2, ht = thresholds of L1 L2.
+    // docs/design.md §1: ws = zero fractions of W1 U1 W2 U2, ht = thresholds of L1 L2.
     static const Row table[] = {
         {"mnist", 28, 128, 28, {0.3, 0.5, 0.2, 0.4}, {0.3f, 0.8f}},
         {"ptb", 800, 800, 35, {0.2, 0.5, 0.2, 0.6}, {0.12f, 0.22f}},

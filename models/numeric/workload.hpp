@@ -49,7 +49,7 @@ struct WorkloadSpec {
     void validate() const;
 };
 
-// mnist, ptb or wikitext with the paper's shapes, sparsities and thresholds (DESIGN.md §2),
+// mnist, ptb or wikitext with the paper's shapes, sparsities and thresholds (docs/design.md §1),
 // 2 layers, one sequence, default gain. Throws elstm::Error for another name.
 WorkloadSpec benchmark_spec(const std::string& name);
 std::vector<std::string> benchmark_names();

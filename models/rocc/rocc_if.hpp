@@ -10,7 +10,7 @@
 #include "sim/clock.hpp"
 
 // The RoCC interface between the CPU (or a test-bench driver) and the accelerator
-// (DESIGN.md §4): a command/response path and the accelerator's 64-bit data path to memory.
+// (docs/design.md §3): a command/response path and the accelerator's 64-bit data path to memory.
 namespace elstm {
 
 struct RoccCommand {

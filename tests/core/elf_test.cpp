@@ -146,7 +146,7 @@ std::uint32_t fetch(const ElfImage& elf, std::uint64_t addr, unsigned len) {
     return 0;
 }
 
-// elstm.elf's main issues the six RoCC commands of DESIGN.md §4: custom-0 (opcode 0x0B),
+// elstm.elf's main issues the six RoCC commands of docs/design.md §3: custom-0 (opcode 0x0B),
 // funct7 0..4 with funct3 3 (xs1, xs2) and rd x0, then funct7 5 with funct3 7 and a real rd.
 TEST(FirmwareElf, HostProgramIssuesTheRoccCommands) {
     const ElfImage elf = load_elf(firmware("elstm.elf"));

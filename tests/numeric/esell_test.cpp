@@ -23,7 +23,7 @@ DenseMatrix from_rows(std::size_t rows, std::size_t cols, const std::vector<floa
     return m;
 }
 
-// Hand-worked block (DESIGN.md §3). fp16: 1.0=3C00 -1.0=BC00 2.0=4000 -2.0=C000 3.0=4200
+// Hand-worked block (docs/design.md §2). fp16: 1.0=3C00 -1.0=BC00 2.0=4000 -2.0=C000 3.0=4200
 // 4.0=4400 5.0=4500 6.0=4600 7.0=4700 8.0=4800 0.5=3800 -0.5=B800 0.25=3400 1.5=3E00.
 //
 //        c0    c1    c2    c3     count  columns   EIDX_col
@@ -145,7 +145,7 @@ TEST(Esell, ChunkHeadFieldsOutOfRangeThrow) {
 }
 
 TEST(Esell, ColumnCodesForEveryMask) {
-    // DESIGN.md §3 tables, indexed by mask (bit c = column c).
+    // docs/design.md §2 tables, indexed by mask (bit c = column c).
     const std::uint8_t expected[16] = {
         0,           // {}
         0, 4, 0,     // {0} {1} {0,1}

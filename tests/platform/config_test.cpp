@@ -43,7 +43,7 @@ TEST(ShippedConfigs, QuickLoads) {
     EXPECT_EQ(c.workload.spec.sequences, 2u);
     EXPECT_EQ(c.schedule.n_fuse, std::vector<unsigned>{2});
     EXPECT_EQ(c.accel.pes.size(), 3u);
-    EXPECT_EQ(c.vcd, "traces/quick.vcd");
+    EXPECT_EQ(c.vcd, kShipped + "../traces/quick.vcd");  // relative to the YAML file's folder
     EXPECT_EQ(c.stats, "");
 }
 
@@ -77,7 +77,7 @@ TEST(ShippedConfigs, BenchmarksLoad) {
         EXPECT_EQ(roles(c), (std::vector<PeRole>{PeRole::spmv, PeRole::spmv, PeRole::spmspv}));
         EXPECT_EQ(c.dram.latency, 30u);
         EXPECT_EQ(c.rocc.memory_latency, 30u);
-        EXPECT_EQ(c.vcd, std::string("traces/") + row.file + ".vcd");
+        EXPECT_EQ(c.vcd, kShipped + "../traces/" + row.file + ".vcd");
     }
 }
 
@@ -154,8 +154,23 @@ TEST_F(ConfigTest, ValuesAreRead) {
     EXPECT_EQ(c.workload.spec.layers[1].target_h_sparsity, 0.6);
     EXPECT_EQ(c.workload.spec.steps, 7u);
     EXPECT_EQ(c.workload.spec.seed, 18446744073709551615ull);
-    EXPECT_EQ(c.vcd, "a.vcd");
-    EXPECT_EQ(c.stats, "out.json");
+    EXPECT_EQ(c.vcd, (dir_ / "a.vcd").string());
+    EXPECT_EQ(c.stats, (dir_ / "out.json").string());
+}
+
+// Relative output paths of the config are relative to its folder, from the file or --set alike;
+// absolute ones, "" (none) and "-" (stdout) stay as they are.
+TEST_F(ConfigTest, OutputPathsAreRelativeToTheConfig) {
+    const std::string path = write("trace: {vcd: sub/t.vcd}\nstats: ../s.json\n" + kMinimal);
+    const PlatformConfig c = load_platform_config(path, {});
+    EXPECT_EQ(c.vcd, (dir_ / "sub/t.vcd").string());
+    EXPECT_EQ(c.stats, (dir_ / "../s.json").string());
+    const PlatformConfig set = load_platform_config(path, {"trace.vcd=x.vcd", "stats=/abs/s.json"});
+    EXPECT_EQ(set.vcd, (dir_ / "x.vcd").string());
+    EXPECT_EQ(set.stats, "/abs/s.json");
+    const PlatformConfig special = load_platform_config(path, {"trace.vcd='-'", "stats="});
+    EXPECT_EQ(special.vcd, "-");
+    EXPECT_EQ(special.stats, "");
 }
 
 TEST_F(ConfigTest, OverridesApply) {

@@ -46,7 +46,8 @@ FAKE_VP = textwrap.dedent('''\
             runs.append(dict(layer=layer, sequence=seq, cycles=cycles, prolog=1, main=2, epilog=3,
                              port_utilisation_w=0.25 * layer, port_utilisation_u=0.5,
                              pe_utilisation={{"pe0": 0.5, "vpe": 0.1}}))
-    pes = [dict(name="pe%d" % i, utilisation=0.2 * (i + 1)) for i in range(n_pe)]
+    pes = [dict(name="pe%d" % i, role="spmv", utilisation=0.2 * (i + 1)) for i in range(n_pe)]
+    pes.append(dict(name="vpe", role="vector", utilisation=0.9))  # not in the PEs' mean
     json.dump(dict(cycles=sum(r["cycles"] for r in runs), runs=runs, pes=pes,
                    buffers=[dict(name="buf_x", area=100.5), dict(name="buf_h", area=20)],
                    golden=dict(passed=True)), open(stats, "w"))
@@ -132,7 +133,8 @@ class PointsTest(unittest.TestCase):
     def test_stats_figures(self):
         runs = [dict(layer=l, sequence=s, cycles=c, port_utilisation_w=w, port_utilisation_u=0.5)
                 for l, s, c, w in [(1, 0, 100, 0.2), (2, 0, 300, 0.6), (1, 1, 100, 0.4)]]
-        stats = dict(runs=runs, pes=[dict(utilisation=0.2), dict(utilisation=0.6)],
+        stats = dict(runs=runs, pes=[dict(role="spmv", utilisation=0.2), dict(role="spmspv", utilisation=0.6),
+                                         dict(role="vector", utilisation=0.9)],
                      buffers=[dict(area=1.5), dict(area=2)])
         self.assertEqual(sweep_rows.stats_figures(stats), {
             "cycles": "500", "cycles_L1": "200", "cycles_L2": "300", "pe_utilisation": "0.4",

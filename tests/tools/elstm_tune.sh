@@ -5,6 +5,7 @@ tune="$1/elstm-tune"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$tune" --help | grep -q -- "--n-fuse" || fail "--help does not list --n-fuse"
+"$tune" --help | grep -q "docs/design.md §1" || fail "--help does not cite docs/design.md §1"
 
 out=$("$tune" --m 4 --n 4 --steps 10 --sp-w 0.5 --sp-u 0.5 --sp-h 0.5 --n-pe 3 --n-fuse 1..5)
 # m=n=4, 10 steps, half zeros everywhere: g=1 → 80, g=2 → 72, g=3 → 72, sequential 120.

@@ -255,9 +255,12 @@ rm -rf vcd_dir vcd_dir.* && mkdir vcd_dir
 after_run=1 expect_error vcd_dir_slash 2 '.*vcd_dir/' --config "$quick" --quiet --vcd vcd_dir/
 left=$(ls -A vcd_dir; ls | grep -E '^vcd_dir\.|partial|\.tmp$' || true)
 [ -z "$left" ] || problem "vcd_dir_slash (elstm-vp --config $quick --vcd vcd_dir/): the failed run left files behind: $left"
-# The default trace.vcd of quick.yaml is traces/quick.vcd, relative to the working directory,
-# which has no traces/ here.
-expect_error vcd_default_missing_dir 2 'trace\.vcd: .*traces/quick\.vcd' --config "$quick" --quiet
+# The default trace.vcd of quick.yaml is ../traces/quick.vcd, relative to the YAML file's folder:
+# a copy of it in cfg/ looks for traces/ beside cfg/, and there is none here.
+mkdir cfg && cp "$quick" cfg/quick.yaml
+expect_error vcd_default_missing_dir 2 'trace\.vcd: cannot write cfg/\.\./traces/quick\.vcd: no folder cfg/\.\./traces$' \
+    --config cfg/quick.yaml --quiet
+rm -rf cfg
 
 rm -rf vcd_dir && mkdir vcd_dir
 

@@ -29,7 +29,13 @@ def check_run(s, schedule, pruning, steps, sequences, n_pe, layers):
     check(len(runs) == sequences * len(layers), f"{len(runs)} runs, want {sequences * len(layers)}")
     check(s["cycles"] == sum(r["cycles"] for r in runs), "top-level cycles is not the sum of the runs' cycles")
     check(s["end_cycle"] >= s["cycles"], f"end_cycle {s['end_cycle']} < cycles {s['cycles']}")
-    check(len(s["pes"]) == n_pe, f"{len(s['pes'])} PEs, want {n_pe}")
+    check(g["first_mismatch"] is None, f"golden.first_mismatch is {g['first_mismatch']!r}, want null (none)")
+    names = [p["name"] for p in s["pes"]]
+    check([p["role"] for p in s["pes"]].count("vector") == 1 and s["pes"][-1]["role"] == "vector",
+          f"pes[] does not end with the one vector PE: {s['pes']}")
+    check(len(names) == n_pe + 1, f"{len(names)} PEs, want {n_pe} and the vector PE")
+    for r in s["runs"]:
+        check(list(r["pe_utilisation"]) == names, f"pe_utilisation names {list(r['pe_utilisation'])}, pes[] {names}")
     for i, r in enumerate(runs):
         k = i % len(layers)
         m, n, n_fuse = layers[k][:3]

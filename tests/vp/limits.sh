@@ -63,13 +63,13 @@ cmp -s huge.vcd none.vcd && cmp -s huge.json none.json || problem "huge: max_cyc
 
 # --- Ctrl-C and SIGTERM -------------------------------------------------------------------------
 # interrupt NAME SIGNAL ARGS...: starts elstm-vp on ptb (or the config interrupt_config names)
-# with 40 sequences (far more than the test waits for; ARGS may change that), sends SIGNAL a second after its first progress line (the simulation is running;
+# with 40 sequences (far more than the test waits for; ARGS may change that), sends SIGNAL a second after its first progress line (--progress: stderr is a file; the simulation is running;
 # an ASan build gets there later, not wrongly) and waits; exit code in $rc. A script's
 # background job starts with SIGINT and SIGQUIT ignored, and elstm-vp keeps an ignored signal
 # ignored: env gives them the default a terminal would (and runs it without_leak_check).
 interrupt() {
     local name="$1" signal="$2" pid i; shift 2
-    env --default-signal=INT,QUIT ASAN_OPTIONS="$asan_no_leaks" "$vp" --config "${interrupt_config:-$configs/ptb.yaml}" --set workload.sequences=40 "$@" >"$name.out" 2>"$name.err" &
+    env --default-signal=INT,QUIT ASAN_OPTIONS="$asan_no_leaks" "$vp" --config "${interrupt_config:-$configs/ptb.yaml}" --set workload.sequences=40 --progress "$@" >"$name.out" 2>"$name.err" &
     pid=$!
     for i in $(seq 1200); do
         grep -q 'elstm-vp: run' "$name.err" 2>/dev/null && break

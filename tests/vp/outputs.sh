@@ -12,6 +12,26 @@ quick="$configs/quick.yaml"
 # Reference outputs of quick.yaml, written to plain files.
 must_pass ref --config "$quick" -q --vcd ref.vcd --stats ref.json
 
+# --- paths of the config ------------------------------------------------------------------------
+# A shipped config works from any working directory (here a temporary one): its trace.vcd,
+# ../traces/quick.vcd, is relative to the YAML file's folder, so the VCD lands in the source
+# tree's traces/, the same file as --vcd gives.
+rm -f "$src/traces/quick.vcd"
+must_pass shipped_from_tmp --config "$quick" -q
+cmp -s "$src/traces/quick.vcd" ref.vcd || problem "shipped_from_tmp: $src/traces/quick.vcd is not the run's VCD"
+[ -z "$(ls -d traces 2>/dev/null)" ] || problem "shipped_from_tmp: a traces/ appeared in the working directory"
+# trace.vcd and stats in a config in sub/ (also through --set) are relative to sub/; --vcd and
+# --stats on the command line to the working directory.
+mkdir sub
+sed -e 's|^stats: ""|stats: yaml.json|' -e 's|^  vcd: ../traces/quick.vcd|  vcd: yaml.vcd|' "$quick" >sub/c.yaml
+must_pass yaml_relative --config sub/c.yaml -q
+[ -s sub/yaml.vcd ] && [ -s sub/yaml.json ] || problem "yaml_relative: sub/yaml.vcd, sub/yaml.json not written: $(ls sub)"
+must_pass set_relative --config sub/c.yaml -q --set trace.vcd=set.vcd --set stats=set.json
+[ -s sub/set.vcd ] && [ -s sub/set.json ] || problem "set_relative: sub/set.vcd, sub/set.json not written: $(ls sub)"
+must_pass cli_relative --config sub/c.yaml -q --vcd cli.vcd --stats cli.json
+[ -s cli.vcd ] && [ -s cli.json ] || problem "cli_relative: ./cli.vcd, ./cli.json not written: $(ls)"
+rm -rf sub cli.vcd cli.json
+
 # --- links, devices, stdout ---------------------------------------------------------------------
 # A link to a file: the target gets the output, the link stays a link.
 : >target.vcd; ln -s target.vcd link.vcd

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # elstm-vp end to end: the summary on stdout (the per-run table, agreeing with the stats JSON; PEs;
-# buffers; the golden check; the simulation speed), progress on stderr unless --quiet, --help,
+# buffers; the golden check; the simulation speed), progress on stderr only on a terminal and unless --quiet, --help,
 # and the stats/trace.vcd keys of the YAML file as alternatives to --stats/--vcd.
 set -euo pipefail
 source "$(dirname "$0")/lib.bash" "$@"
@@ -60,9 +60,18 @@ grep -Eq '^ +PEs: pe0\(spmv\) [0-9.]+% pe1\(spmv\) [0-9.]+% pe2\(spmspv\) [0-9.]
 grep -Eq '^ +buffers: .*buf_x=[0-9]+ .*area' $out || problem "no buffers line: $(grep buffers $out)"
 grep -Eq '^ +DRAM: [0-9]+ bytes read, [0-9]+ written' $out || problem "no DRAM line: $(grep DRAM $out)"
 
-# Progress: without --quiet, stderr shows progress lines naming the run and step up to 100 %,
-# ending with a newline, and nothing else.
+# Progress: not --quiet and stderr not a terminal (a file here): nothing on stderr, since the \r
+# line would pile up in a log.
 must_pass progress --config "$quick" --vcd ""
+[ ! -s progress.err ] || problem "stderr is a file, yet it has progress: $(head -c 300 progress.err)"
+# --progress shows it on a file too.
+must_pass forced --config "$quick" --vcd "" --progress
+grep -q 'step 8/8 (100%)' forced.err || problem "--progress: no progress on stderr: $(head -c 300 forced.err)"
+# On a terminal (script(1) gives the run one; stdout goes to a file, so the terminal shows
+# stderr): progress lines naming the run and step up to 100 %, ending with a newline, nothing else.
+script -qefc "$(printf '%q ' "$vp" --config "$quick" --vcd "") >progress_tty.out" /dev/null >progress.tty </dev/null \
+    || problem "the run on a terminal failed: $(head -c 300 progress.tty)"
+mv progress.tty progress.err
 tr '\r' '\n' <progress.err | grep -v '^$' >progress.lines || true
 grep -q 'step' progress.lines || problem "no progress line with 'step' on stderr: $(head -c 300 progress.err)"
 grep -q 'step 8/8 (100%)' progress.lines || problem "progress never reaches 'step 8/8 (100%)': $(tail -n 2 progress.lines)"
@@ -82,7 +91,7 @@ $(cat seq.out)"
 
 # The stats and trace.vcd keys of the file: written relative to the working directory; the
 # command line options win over them.
-sed -e 's|^stats: ""|stats: from_yaml.json|' -e 's|^  vcd: traces/quick.vcd|  vcd: from_yaml.vcd|' "$quick" >outputs.yaml
+sed -e 's|^stats: ""|stats: from_yaml.json|' -e 's|^  vcd: ../traces/quick.vcd|  vcd: from_yaml.vcd|' "$quick" >outputs.yaml
 grep -q 'from_yaml.json' outputs.yaml && grep -q 'from_yaml.vcd' outputs.yaml || fail "could not write outputs.yaml"
 must_pass outputs --config outputs.yaml --quiet
 [ -s from_yaml.json ] || problem "stats: from_yaml.json in the YAML wrote no file"

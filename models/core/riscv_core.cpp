@@ -77,11 +77,10 @@ public:
     }
     bool set_csr(unsigned addr, std::uint64_t value) override { return core_.iss_->set_csr(addr, value); }
     bool read_memory(std::uint64_t addr, void* data, std::size_t len) override {
-        return core_.debug_access(tlm::TLM_READ_COMMAND, addr, data, len);
+        return core_.debug_memory_->read(addr, data, len);
     }
     bool write_memory(std::uint64_t addr, const void* data, std::size_t len) override {
-        // TLM takes a non-const data pointer for both directions; a write only reads it.
-        return core_.debug_access(tlm::TLM_WRITE_COMMAND, addr, const_cast<void*>(data), len);
+        return core_.debug_memory_->write(addr, data, len);
     }
 
 private:

@@ -130,8 +130,9 @@ done
 # The stop is seen promptly whatever the quantum: the core, running the CPU-only firmware (no
 # accelerator to wait for) a whole quantum of 10^9 cycles (seconds of wall time) ahead of the
 # kernel, yields between its ISS slices once a stop is asked for. Signalled 2 s after the start
-# (the small workload is built by then), elstm-vp must be gone within a second.
-write_config cpu.yaml "[{input: 64, hidden: 64}]" 20 3
+# (the small workload is built by then; its 40 sequences take about 45 s at 150 MIPS, so it is
+# still running on a far faster core), elstm-vp must be gone within a second.
+write_config cpu.yaml "[{input: 64, hidden: 64}]" 20 40
 env --default-signal=INT ASAN_OPTIONS="$asan_no_leaks" "$vp" --config cpu.yaml --set host.firmware=lstm_cpu \
     --set host.golden_tolerance=1e-4 --set host.quantum=1000000000 -q --stats quantum.json >quantum.out 2>quantum.err &
 pid=$!

@@ -54,7 +54,9 @@ WorkloadImage build_workload(const PlatformConfig& config) {
     const WorkloadSpec& spec = config.workload.spec;
     image.steps = spec.steps;
     image.sequences = spec.sequences;
-    if (config.workload.npy_layers.empty()) {
+    if (config.workload.none) {
+        // A bare program: no layers and no inputs; the descriptor says so.
+    } else if (config.workload.npy_layers.empty()) {
         Workload w = generate_workload(spec);
         image.layers = std::move(w.layers);
         image.gains = std::move(w.gains);
@@ -157,7 +159,8 @@ AcceleratorBuffers fit_buffers(const PlatformConfig& config, const WorkloadImage
     for (std::size_t i = 0; i < kBufferCount; ++i) {
         Want& w = wants[i];
         if (w.automatic) {
-            w.buffer->capacity = w.entries;
+            // At least one entry: without a workload (workload: none) no layer needs any.
+            w.buffer->capacity = std::max<std::size_t>(w.entries, 1);
         } else if (w.buffer->capacity < w.entries) {
             std::ostringstream msg;
             msg << config.source << ": accel.buffers." << w.key << ".capacity: layer " << worst_layer[i] + 1
@@ -330,6 +333,7 @@ void Platform::load_image() {
         dram_->write_backdoor(li.table_addr, table.data(), 8 * table.size());
         dram_->write_backdoor(li.bias_addr, bias.data(), 8 * bias.size());
     }
+    if (image_.layers.empty()) return;  // workload: none
     const std::size_t m = image_.layers[0].input_size;
     std::vector<float> row(padded(m), 0.0f);
     for (std::size_t s = 0; s < image_.sequences; ++s)
@@ -346,9 +350,12 @@ void Platform::load_descriptor() {
     d.layers = image_.layers.size();
     d.sequences = image_.sequences;
     d.steps = image_.steps;
-    const LayerCommands first = host_program().front();
-    d.flags = first.flags;
-    d.features = (first.delta ? ELSTM_FEATURE_DELTA : 0) | (first.weight_scale ? ELSTM_FEATURE_WEIGHT_SCALE : 0);
+    const std::vector<LayerCommands> program = host_program();
+    if (!program.empty()) {  // workload: none has no commands, its flags and features stay 0
+        const LayerCommands& first = program.front();
+        d.flags = first.flags;
+        d.features = (first.delta ? ELSTM_FEATURE_DELTA : 0) | (first.weight_scale ? ELSTM_FEATURE_WEIGHT_SCALE : 0);
+    }
     d.layer_table = image_.layer_table;
     d.x_table = image_.x_table;
     d.h_table = image_.h_table;

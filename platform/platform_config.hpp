@@ -24,6 +24,9 @@ struct WorkloadConfig {
     // When not empty, the layers come from these files (spec.layers is then empty) and
     // spec.steps / sequences / seed still apply (inputs are generated).
     std::vector<NpyLayerFiles> npy_layers;
+    // `workload: none`: a program of the user's own runs without layers or golden check (the
+    // descriptor says no layers; spec has none, steps and sequences are 0).
+    bool none = false;
 };
 
 struct ScheduleConfig {

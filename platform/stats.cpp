@@ -154,13 +154,16 @@ std::string stats_text(const Platform& p, const GoldenCheck* golden) {
         j.close('}');
     }
     j.close(']');
+    if (p.config().workload.none) j.str("workload", "none");
     if (!golden) {
         j.boolean("interrupted", true);
         j.str("interrupted_at", p.position());
     }
 
+    // Runs are numbered by the workload's layers: a bare program has none to number them by.
+    const std::size_t listed_runs = p.config().workload.none ? 0 : p.completed_runs();
     j.open("runs", '[');
-    for (std::size_t i = 0; i < p.completed_runs(); ++i) {
+    for (std::size_t i = 0; i < listed_runs; ++i) {
         const LayerRun& r = runs[i];
         j.open(nullptr, '{');
         j.uint("layer", i % layers + 1);
@@ -253,7 +256,7 @@ std::string stats_text(const Platform& p, const GoldenCheck* golden) {
     }
     j.close('}');
 
-    if (golden) {
+    if (golden && !p.config().workload.none) {
         j.open("golden", '{');
         j.boolean("passed", golden->passed);
         j.num("tolerance", golden->tolerance);
@@ -284,6 +287,29 @@ std::string stats_json(const Platform& platform, const GoldenCheck& golden) { re
 
 std::string interrupted_stats_json(const Platform& platform) { return stats_text(platform, nullptr); }
 
+namespace {
+
+void print_golden(std::ostream& os, const GoldenCheck& golden) {
+    char line[256];
+    os << "  golden check: " << (golden.passed ? "passed" : "FAILED") << " (" << golden.values << " h values, ";
+    if (golden.tolerance == 0.0) {
+        os << "bit-exact)";
+    } else {
+        std::snprintf(line, sizeof line, "max |diff| %.3g, tolerance %.3g)", golden.max_abs_diff, golden.tolerance);
+        os << line;
+    }
+    if (!golden.passed) os << ": first mismatch at " << golden.first_mismatch;
+    os << '\n';
+    os << "  max |h - fp32 dense LSTM| per layer:";
+    for (double e : golden.fp32_max_error) {
+        std::snprintf(line, sizeof line, " %.3g", e);
+        os << line;
+    }
+    os << '\n';
+}
+
+}  // namespace
+
 void print_summary(std::ostream& os, const Platform& p, const GoldenCheck& golden, double wall_seconds) {
     const std::vector<LayerRun>& runs = p.accelerator().runs();
     const std::size_t layers = p.image().layers.size();
@@ -291,9 +317,13 @@ void print_summary(std::ostream& os, const Platform& p, const GoldenCheck& golde
     os << "elstm-vp: " << p.config().source << " (" << (p.config().rocc.timing == PortTiming::exact ? "exact" : "fast")
        << " timing; " << weight_format_name(p.image().format) << ", " << datapath_name(p.image().datapath)
        << ", skip " << skip_policy_name(p.config().schedule.skip) << ")\n";
-    os << "  run  layer seq  schedule     n_fuse       cycles       prolog         main       epilog  h_skip  W_port  U_port"
-          "  /paper  /stream\n";
-    for (std::size_t i = 0; i < runs.size(); ++i) {
+    if (p.config().workload.none)
+        os << "  workload: none (no layer runs, no golden check)\n";
+    else
+        os << "  run  layer seq  schedule     n_fuse       cycles       prolog         main       epilog  h_skip  W_port  U_port"
+              "  /paper  /stream\n";
+    const std::size_t listed_runs = p.config().workload.none ? 0 : runs.size();
+    for (std::size_t i = 0; i < listed_runs; ++i) {
         const LayerRun& r = runs[i];
         std::snprintf(line, sizeof line,
                       "  %3zu  %5zu %3zu  %-11s %7u %12llu %12llu %12llu %12llu  %5.1f%%  %5.1f%%  %5.1f%%  %6.3f  %7.3f\n", i,
@@ -331,21 +361,7 @@ void print_summary(std::ostream& os, const Platform& p, const GoldenCheck& golde
                       (unsigned long long)core->cycles(), (long long)p.exit_code(), ratio(double(core->instructions()), wall_seconds) / 1e6);
         os << line;
     }
-    os << "  golden check: " << (golden.passed ? "passed" : "FAILED") << " (" << golden.values << " h values, ";
-    if (golden.tolerance == 0.0) {
-        os << "bit-exact)";
-    } else {
-        std::snprintf(line, sizeof line, "max |diff| %.3g, tolerance %.3g)", golden.max_abs_diff, golden.tolerance);
-        os << line;
-    }
-    if (!golden.passed) os << ": first mismatch at " << golden.first_mismatch;
-    os << '\n';
-    os << "  max |h - fp32 dense LSTM| per layer:";
-    for (double e : golden.fp32_max_error) {
-        std::snprintf(line, sizeof line, " %.3g", e);
-        os << line;
-    }
-    os << '\n';
+    if (!p.config().workload.none) print_golden(os, golden);
     const std::uint64_t simulated = p.end_cycle();
     std::snprintf(line, sizeof line, "  %llu cycles simulated in %.3f s wall: %.3g cycles/s\n",
                   (unsigned long long)simulated, wall_seconds, ratio(double(simulated), wall_seconds));

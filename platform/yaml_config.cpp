@@ -101,6 +101,19 @@ const Schema& schema() {
     return root;
 }
 
+// `workload: none` is a bare program's run: a scalar where the schema has the workload's map.
+bool is_none(const Item& workload) { return workload.node().IsScalar() && workload.node().Scalar() == "none"; }
+
+const Schema& bare_schema() {
+    static const Schema bare = [] {
+        Schema s = schema();
+        for (auto& [key, value] : s.keys)
+            if (key == "workload") value = leaf();
+        return s;
+    }();
+    return bare;
+}
+
 // ---- The sections
 
 void read_clock(const Item& it, double& mhz) {
@@ -387,6 +400,12 @@ void validate(const Item& workload, const WorkloadSpec& spec) {
 }
 
 WorkloadConfig read_workload(const Item& it, const fs::path& dir) {
+    if (is_none(it)) {
+        WorkloadConfig none;
+        none.none = true;
+        none.spec.steps = none.spec.sequences = 0;
+        return none;
+    }
     const Item benchmark = it["benchmark"], layers = it["layers"];
     check_conflict(benchmark, layers);
     WorkloadConfig w;
@@ -440,8 +459,23 @@ HostConfig read_host(const Item& it, const fs::path& dir) {
     return h;
 }
 
+// A bare program has no layers for the test-bench driver or the built-in firmware to run.
+void check_bare_host(const Item& root, const HostConfig& host) {
+    const Item workload = root["workload"], kind = root["host"]["kind"], firmware = root["host"]["firmware"];
+    const std::string none = "workload is none (" + workload.where() + ")";
+    if (host.kind == HostKind::driver)
+        kind.fail("driver runs the workload's layers, but " + none + "; run a program with host.kind: core");
+    if (host.firmware == "elstm" || host.firmware == "lstm_cpu") {
+        const std::string why = host.firmware + " runs the workload's layers, but " + none +
+                                "; give host.firmware as the path of your program's ELF";
+        if (firmware.present()) firmware.fail(why);
+        workload.fail("none needs host.firmware: the path of your program's ELF (elstm and lstm_cpu run the "
+                      "workload's layers)");
+    }
+}
+
 PlatformConfig read_platform(const Item& root, const fs::path& dir) {
-    check_keys(root, schema());
+    check_keys(root, is_none(root["workload"]) ? bare_schema() : schema());
     PlatformConfig c;
     read_clock(root["clock_mhz"], c.clock_mhz);
     read_max_cycles(root["max_cycles"], c.max_cycles, c.clock_mhz);
@@ -457,6 +491,7 @@ PlatformConfig read_platform(const Item& root, const fs::path& dir) {
         c.workload.npy_layers.empty() ? c.workload.spec.layers.size() : c.workload.npy_layers.size();
     check_layer_count(root["schedule"]["n_fuse"], layers);
     c.host = read_host(root["host"], dir);
+    if (c.workload.none) check_bare_host(root, c.host);
     // lstm_cpu computes the E-LSTM numerics from eSELL itself; it knows no other variant.
     if (c.host.kind == HostKind::core && c.host.firmware == "lstm_cpu" &&
         (c.accel.format != WeightFormat::esell || c.accel.datapath != Datapath::fp32 ||
@@ -471,11 +506,33 @@ PlatformConfig read_platform(const Item& root, const fs::path& dir) {
     return c;
 }
 
+// `workload: none` (in the file, or by the last --set workload=) has no keys: a --set of one is a
+// conflict, not an override, whichever of the two comes first.
+void check_bare_overrides(const YAML::Node& root, const std::vector<std::string>& overrides) {
+    const YAML::Node workload = root.IsMap() ? root["workload"] : YAML::Node();
+    std::string none_from;  // where the workload became none; empty while it is not
+    if (workload.IsScalar() && workload.Scalar() == "none") none_from = "line " + std::to_string(workload.Mark().line + 1);
+    const std::string* key_set = nullptr;
+    for (const std::string& text : overrides) {
+        const std::string key = text.substr(0, text.find('='));
+        if (key == "workload")
+            none_from = text == "workload=none" ? "--set " + text : "";
+        else if (!key_set && (key.rfind("workload.", 0) == 0 || key.rfind("workload[", 0) == 0))
+            key_set = &text;
+    }
+    if (key_set && !none_from.empty()) {
+        const std::string key = key_set->substr(0, key_set->find('='));
+        throw ConfigError("--set " + *key_set + ": workload is none (" + none_from + "): a run without a workload has no " +
+                          key);
+    }
+}
+
 }  // namespace
 
 PlatformConfig load_platform_config(const std::string& path, const std::vector<std::string>& overrides) {
     Context ctx(path);
     YAML::Node root = parse_file(path);
+    check_bare_overrides(root, overrides);
     for (const std::string& text : overrides) apply_override(ctx, root, schema(), text);
     const Item top(ctx, root, "", root.IsDefined() ? root.Mark() : YAML::Mark::null_mark());
     PlatformConfig c = read_platform(top, fs::path(path).parent_path());

@@ -107,7 +107,7 @@ bool Server::should_halt(std::uint64_t pc) {
         just_resumed_ = false;
         return false;
     }
-    if (stepping_ || stub_.breakpoint_at(pc)) return true;
+    if (stepping_ || watch_reply_ || stub_.breakpoint_at(pc)) return true;
     if (++until_poll_ < kPollInterval) return false;
     until_poll_ = 0;
     while (const auto c = socket_.poll())
@@ -118,8 +118,9 @@ bool Server::should_halt(std::uint64_t pc) {
 
 Resume Server::halt(bool announce) {
     stepping_ = false;
-    if (announce) send_packet(interrupted_ ? "S02" : "S05");
+    if (announce) send_packet(watch_reply_ ? *watch_reply_ : interrupted_ ? "S02" : "S05");
     interrupted_ = false;
+    watch_reply_.reset();
     while (const auto c = socket_.read()) {
         const auto event = reader_.feed(*c);
         if (!event || event->kind == PacketReader::Event::Kind::interrupt) continue;  // halted already

@@ -46,6 +46,13 @@ public:
     bool attached() const { return socket_.connected(); }
     // Before each instruction while attached: true when the core must halt at pc.
     bool should_halt(std::uint64_t pc);
+    // While it is true the core reports each data access (data_access) after the instruction.
+    bool watching() const { return stub_.watching(); }
+    // A load, store or AMO just done: a watchpoint that sees it halts the core before the next
+    // instruction, as GDB expects (the stop comes after the access).
+    void data_access(std::uint64_t addr, std::uint64_t len, bool read, bool write) {
+        if (!watch_reply_) watch_reply_ = stub_.watch_hit(addr, len, read, write);
+    }
     // Serves commands until the debugger resumes the core (cont, step), lets it go (detach,
     // also when the client disconnects) or kills it. `announce`: tell GDB the core stopped.
     Resume halt(bool announce);
@@ -61,6 +68,7 @@ private:
     bool stepping_ = false;
     bool just_resumed_ = false;  // the instruction at the resume pc runs before any check
     bool interrupted_ = false;   // Ctrl-C: the stop reply says SIGINT, not SIGTRAP
+    std::optional<std::string> watch_reply_;  // a watchpoint hit: the next stop's reply
     std::uint32_t until_poll_ = 0;
     static constexpr std::uint32_t kPollInterval = 1024;  // instructions between Ctrl-C checks
 };

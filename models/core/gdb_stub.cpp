@@ -1,5 +1,6 @@
 #include "core/gdb_stub.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <vector>
 
@@ -269,18 +270,43 @@ Reply Stub::write_memory(const std::string& args, bool binary) {
 }
 
 // Z0/Z1 (software and hardware breakpoints alike: the core checks pc before each instruction
-// while a debugger is attached). Watchpoints (Z2..Z4) are left to GDB, which single-steps.
+// while a debugger is attached) and Z2..Z4 (watchpoints on addr,len: the core reports each data
+// access while one is set, see watch_hit).
 Reply Stub::breakpoint(const std::string& p) {
-    if (p.size() < 3 || (p[1] != '0' && p[1] != '1') || p[2] != ',') return unsupported();
+    if (p.size() < 3 || p[1] < '0' || p[1] > '4' || p[2] != ',') return unsupported();
     std::string rest = p.substr(3);
     rest = rest.substr(0, rest.find(';'));  // conditions: none evaluated here
     std::uint64_t addr, kind;
     if (!parse_range(rest, addr, kind)) return error(kErrBadArgs);
+    if (p[1] >= '2') {
+        if (kind == 0 || addr + (kind - 1) < addr) return error(kErrBadArgs);
+        const auto same = [&](const Watchpoint& w) { return w.type == p[1] && w.addr == addr && w.len == kind; };
+        if (p[0] == 'Z') {
+            watchpoints_.push_back({p[1], addr, kind});
+        } else if (const auto it = std::find_if(watchpoints_.begin(), watchpoints_.end(), same);
+                   it != watchpoints_.end()) {
+            watchpoints_.erase(it);
+        }
+        return ok();
+    }
     if (p[0] == 'Z')
         breakpoints_.insert(addr);
     else
         breakpoints_.erase(addr);
     return ok();
+}
+
+std::optional<std::string> Stub::watch_hit(std::uint64_t addr, std::uint64_t len, bool read, bool write) const {
+    for (const Watchpoint& w : watchpoints_) {
+        const bool seen = w.type == '2' ? write : w.type == '3' ? read : read || write;
+        // Overlap of [addr, addr+len) and [w.addr, w.addr+w.len), inclusive ends against wrapping.
+        if (!seen || len == 0 || addr > w.addr + (w.len - 1) || w.addr > addr + (len - 1)) continue;
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "T05%s:%llx;", w.type == '2' ? "watch" : w.type == '3' ? "rwatch" : "awatch",
+                      static_cast<unsigned long long>(std::max(addr, w.addr)));
+        return std::string(buf);
+    }
+    return std::nullopt;
 }
 
 Reply Stub::query(const std::string& p) {

@@ -3,6 +3,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 // The GDB remote serial protocol for the RISC-V core, plain C++ without sockets: packet framing
 // (PacketReader, frame) and the commands (Stub) against a Target. gdb_socket.hpp carries it.
@@ -66,12 +67,17 @@ struct Reply {
     Resume resume = Resume::none;
 };
 
-// The commands. Breakpoints (Z0 and Z1 alike) are kept here, the instructions stay untouched.
+// The commands. Breakpoints (Z0 and Z1 alike) and watchpoints (Z2 write, Z3 read, Z4 access)
+// are kept here, the instructions stay untouched.
 class Stub {
 public:
     explicit Stub(Target& target) : target_(target) {}
     Reply handle(const std::string& payload);
     bool breakpoint_at(std::uint64_t pc) const { return !breakpoints_.empty() && breakpoints_.count(pc) != 0; }
+    bool watching() const { return !watchpoints_.empty(); }
+    // The stop reply for a data access the core has just made (T05watch:ADDR;, rwatch, awatch,
+    // ADDR the first watched byte it touched), or none when no watchpoint sees it.
+    std::optional<std::string> watch_hit(std::uint64_t addr, std::uint64_t len, bool read, bool write) const;
     static constexpr unsigned kPacketSize = 0x4000;
 
 private:
@@ -89,6 +95,11 @@ private:
 
     Target& target_;
     std::set<std::uint64_t> breakpoints_;
+    struct Watchpoint {
+        char type;  // '2' write, '3' read, '4' access
+        std::uint64_t addr, len;
+    };
+    std::vector<Watchpoint> watchpoints_;
 };
 
 // The target description served through qXfer:features:read:target.xml.

@@ -140,9 +140,13 @@ void RiscvCore::run() {
         }
         if (debugging() && gdb_->should_halt(iss_->pc())) {
             halt_for_debugger(true);
-            if (done()) break;
+            continue;  // the resume pc comes back here first, so the instruction after it is checked
         }
+        rv::MemoryAccess access;
+        const bool watched = debugging() && gdb_->watching() && iss_->next_access(access);
+        const std::uint64_t retired = iss_->instret();
         const rv::Stop stop = iss_->run(run_length());
+        if (watched && iss_->instret() != retired) gdb_->data_access(access.addr, access.len, access.read, access.write);
         account();
         if (qk_.need_sync() || (yield_requested_ && yield_requested_())) qk_.sync();
         switch (stop.reason) {

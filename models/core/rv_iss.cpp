@@ -297,6 +297,29 @@ bool Iss::is_semihosting_call(std::uint64_t pc) {
            post == kSemihostPost;
 }
 
+bool Iss::next_access(MemoryAccess& access) {
+    std::uint32_t insn = peek_insn(pc_);
+    if ((insn & 3) != 3) insn = expand_compressed(insn & 0xffff);  // 0 (not fetched) stays 0: none
+    const unsigned f3 = funct3_of(insn);
+    switch ((insn >> 2) & 31) {
+        case 0x00:  // LOAD
+            if ((insn & 3) != 3 || f3 == 7) return false;
+            access = {x_[rs1_of(insn)] + imm_i(insn), 1u << (f3 & 3), true, false};
+            return true;
+        case 0x08:  // STORE
+            if (f3 > 3) return false;
+            access = {x_[rs1_of(insn)] + imm_s(insn), 1u << f3, false, true};
+            return true;
+        case 0x0b: {  // AMO: lr only reads, sc only writes
+            if (f3 != 2 && f3 != 3) return false;
+            const unsigned funct5 = insn >> 27;
+            access = {x_[rs1_of(insn)], f3 == 2 ? 4u : 8u, funct5 != 0x03, funct5 != 0x02};
+            return true;
+        }
+        default: return false;
+    }
+}
+
 // ---- CSRs ----
 
 bool Iss::csr_read(unsigned addr, std::uint64_t& value) const {

@@ -57,6 +57,13 @@ struct Stop {
     std::uint64_t tval = 0;   // trap only
 };
 
+// A load, store or AMO's data access: `len` bytes at `addr`, read and/or written.
+struct MemoryAccess {
+    std::uint64_t addr = 0;
+    unsigned len = 0;
+    bool read = false, write = false;
+};
+
 class Iss {
 public:
     Iss(Bus& bus, DirectMemory direct, const CpiTable& cpi = kDefaultCpi);
@@ -81,6 +88,10 @@ public:
     void raise(std::uint64_t cause, std::uint64_t tval);
     // Cycles spent outside the ISS (waiting for the accelerator) count in mcycle too.
     void add_cycles(std::uint64_t cycles) { cycles_ += cycles; }
+
+    // The data access the instruction at pc() makes with the registers as they are now; false
+    // when it makes none (or cannot be fetched). For a debugger's watchpoints, outside run().
+    bool next_access(MemoryAccess& access);
 
     std::uint64_t instret() const { return instret_; }
     std::uint64_t cycles() const { return cycles_; }

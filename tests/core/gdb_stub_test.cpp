@@ -162,8 +162,44 @@ TEST(GdbStub, BreakpointsOfBothKinds) {
     EXPECT_TRUE(stub.breakpoint_at(0x80000020));
     EXPECT_EQ(*stub.handle("z0,80000010,2").payload, "OK");
     EXPECT_FALSE(stub.breakpoint_at(0x80000010));
-    EXPECT_EQ(*stub.handle("Z2,1000,4").payload, "");  // watchpoints: GDB single-steps instead
+    EXPECT_EQ(*stub.handle("Z5,1000,4").payload, "");  // no such kind
     EXPECT_EQ(*stub.handle("Z0,zz,2").payload, "E01");
+}
+
+// Z2 write, Z3 read, Z4 access: a data access overlapping one gives the stop reply GDB expects,
+// naming the first watched byte the access touched; z removes exactly the one given.
+TEST(GdbStub, WatchpointsOfThreeKinds) {
+    FakeTarget t;
+    Stub stub(t);
+    EXPECT_FALSE(stub.watching());
+    EXPECT_EQ(*stub.handle("Z2,80001000,8").payload, "OK");
+    EXPECT_TRUE(stub.watching());
+    EXPECT_EQ(stub.watch_hit(0x80001000, 8, false, true), "T05watch:80001000;");
+    EXPECT_EQ(stub.watch_hit(0x80001004, 4, false, true), "T05watch:80001004;");
+    EXPECT_EQ(stub.watch_hit(0x80000ffc, 8, false, true), "T05watch:80001000;");  // straddles the start
+    EXPECT_FALSE(stub.watch_hit(0x80000ff8, 8, false, true));                     // ends just before
+    EXPECT_FALSE(stub.watch_hit(0x80001008, 1, false, true));                     // starts just after
+    EXPECT_FALSE(stub.watch_hit(0x80001000, 8, true, false));                     // a read: not watched
+    EXPECT_EQ(*stub.handle("Z3,80002000,4").payload, "OK");
+    EXPECT_EQ(stub.watch_hit(0x80002002, 1, true, false), "T05rwatch:80002002;");
+    EXPECT_FALSE(stub.watch_hit(0x80002000, 4, false, true));
+    EXPECT_EQ(*stub.handle("Z4,80003000,2").payload, "OK");
+    EXPECT_EQ(stub.watch_hit(0x80003000, 8, true, false), "T05awatch:80003000;");
+    EXPECT_EQ(stub.watch_hit(0x80003001, 1, false, true), "T05awatch:80003001;");
+    // At the top of the address space the ends do not wrap.
+    EXPECT_EQ(*stub.handle("Z4,fffffffffffffff8,8").payload, "OK");
+    EXPECT_EQ(stub.watch_hit(0xfffffffffffffffc, 4, true, false), "T05awatch:fffffffffffffffc;");
+    EXPECT_FALSE(stub.watch_hit(0, 4, true, false));
+    EXPECT_EQ(*stub.handle("Z4,fffffffffffffffc,8").payload, "E01");  // runs past 2^64
+    EXPECT_EQ(*stub.handle("Z2,1000,0").payload, "E01");
+    // z of another kind or length leaves it; the right one removes it.
+    EXPECT_EQ(*stub.handle("z3,80001000,8").payload, "OK");
+    EXPECT_EQ(*stub.handle("z2,80001000,4").payload, "OK");
+    EXPECT_TRUE(stub.watch_hit(0x80001000, 8, false, true));
+    for (const char* z : {"z2,80001000,8", "z3,80002000,4", "z4,80003000,2", "z4,fffffffffffffff8,8"})
+        EXPECT_EQ(*stub.handle(z).payload, "OK");
+    EXPECT_FALSE(stub.watching());
+    EXPECT_FALSE(stub.watch_hit(0x80001000, 8, true, true));
 }
 
 TEST(GdbStub, RunControl) {

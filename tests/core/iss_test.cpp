@@ -9,6 +9,7 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -554,5 +555,51 @@ TEST(Iss, CauseNames) {
     EXPECT_STREQ(cause_name(99), "unknown exception");
 }
 
+// The data access next_access() sees for one instruction placed at the entry, a0 = RAM_BASE + 0x100.
+std::optional<MemoryAccess> access_of(std::uint32_t insn) {
+    const Program p("c_reserved_c");
+    Machine m(p, true);
+    m.write(RAM_BASE, &insn, 4);
+    m.iss().set_reg(kA0, RAM_BASE + 0x100);
+    MemoryAccess a;
+    if (!m.iss().next_access(a)) return std::nullopt;
+    return a;
+}
+
 }  // namespace
+
+// What a debugger's watchpoints check: loads read, stores write, AMOs both (lr reads, sc
+// writes), compressed forms alike, with the address from the registers; others access nothing.
+TEST(Iss, NextAccessForWatchpoints) {
+    struct Case {
+        const char* what;
+        std::uint32_t insn;
+        u64 addr;
+        unsigned len;
+        bool read, write;
+    };
+    const Case cases[] = {
+        {"ld a1, 8(a0)", 0x00853583, RAM_BASE + 0x108, 8, true, false},
+        {"lbu a1, -1(a0)", 0xfff54583, RAM_BASE + 0xff, 1, true, false},
+        {"sw a1, 4(a0)", 0x00b52223, RAM_BASE + 0x104, 4, false, true},
+        {"c.sd a1, 8(a0)", 0x0000e50c, RAM_BASE + 0x108, 8, false, true},
+        {"c.lw a1, 4(a0)", 0x0000414c, RAM_BASE + 0x104, 4, true, false},
+        {"amoadd.d a1, a1, (a0)", 0x00b535af, RAM_BASE + 0x100, 8, true, true},
+        {"lr.w a1, (a0)", 0x100525af, RAM_BASE + 0x100, 4, true, false},
+        {"sc.d a1, a1, (a0)", 0x18b535af, RAM_BASE + 0x100, 8, false, true},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.what);
+        const auto a = access_of(c.insn);
+        ASSERT_TRUE(a);
+        EXPECT_EQ(a->addr, c.addr);
+        EXPECT_EQ(a->len, c.len);
+        EXPECT_EQ(a->read, c.read);
+        EXPECT_EQ(a->write, c.write);
+    }
+    EXPECT_FALSE(access_of(0x00b50533));  // add a0, a0, a1
+    EXPECT_FALSE(access_of(0x0000050b));  // custom-0: the accelerator's access, not the core's
+    EXPECT_FALSE(access_of(0x00000000));  // reserved
+}
+
 }  // namespace elstm::rv

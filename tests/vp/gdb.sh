@@ -41,12 +41,13 @@ finish_vp() {
     wait "$vp_pid" || rc=$?
 }
 
-# run_gdb NAME COMMANDS...: gdb-multiarch in batch mode on the firmware, connected to $port.
+# run_gdb NAME COMMANDS...: gdb-multiarch in batch mode on the firmware ($gdb_elf, default the
+# elstm firmware), connected to $port.
 run_gdb() {
     local name="$1"; shift
     local args=(-batch -nx -ex "set pagination off" -ex "set confirm off" -ex "target remote :$port")
     for c in "$@"; do args+=(-ex "$c"); done
-    timeout 60 gdb-multiarch "${args[@]}" "$elf" >"$name.gdb" 2>&1 || true
+    timeout 60 gdb-multiarch "${args[@]}" "${gdb_elf:-$elf}" >"$name.gdb" 2>&1 || true
 }
 
 # expect_gdb NAME REGEX: GDB's output has a line matching REGEX (extended).
@@ -90,6 +91,31 @@ expect_gdb session 'exited normally'
 [ "$rc" -eq 0 ] || problem "session: elstm-vp exited $rc after the GDB session: $(cat session.err)"
 grep -q 'golden check: passed' session.out || problem "session: no passed golden check: $(cat session.out)"
 [ "$problems" -ne 0 ] || echo "ok session"
+
+# Watchpoints (Z2, Z3, Z4) on a bare program's variables (workload: none): the stop comes after
+# the access and shows the old and new value; the operands of the RoCC command the program issues
+# are watched as it writes them and as it reads them to send the command. The program halts at
+# each access whatever the machine's speed: the core checks every access while a watchpoint is set.
+bare="$(dirname "$vp")/tests/core_wrap/bare_exit0.elf"
+start_vp watch --set workload=none --set host.firmware="$bare"
+gdb_elf="$bare" run_gdb watch "watch counter" "continue" "continue" "delete" "awatch counter" "continue" "delete" \
+    "watch command[1]" "continue" "delete" "rwatch command[1]" "continue" "delete" "continue"
+finish_vp watch
+expect_gdb watch '^Hardware watchpoint 1: counter$'
+grep -A3 '^Hardware watchpoint 1: counter$' watch.gdb | tr '\n' ' ' | grep -q 'Old value = 0 New value = 10 .*Old value = 10 New value = 30 ' \
+    || problem "watch: counter does not go 0 -> 10 -> 30: $(cat watch.gdb)"
+grep -A3 '^Hardware watchpoint 3: command\[1\]$' watch.gdb | tr '\n' ' ' | grep -q 'Old value = 0 New value = 8 ' \
+    || problem "watch: the RoCC operand command[1] is not seen written 0 -> 8: $(cat watch.gdb)"
+grep -A3 '^Hardware access (read/write) watchpoint 2: counter$' watch.gdb | tr '\n' ' ' | grep -q 'Old value = 30 New value = 60 ' \
+    || problem "awatch: the last write of counter (30 -> 60) is not seen: $(cat watch.gdb)"
+grep -A3 '^Hardware read watchpoint 4: command\[1\]$' watch.gdb | grep -q '^Value = 8$' \
+    || problem "rwatch: the RoCC operand command[1] is not seen read as 8: $(cat watch.gdb)"
+expect_gdb watch 'exited normally'
+if [ "$rc" -ne 0 ] || ! grep -q 'workload: none' watch.out; then
+    problem "watch: exit $rc, want 0 with the bare run's summary: $(cat watch.err)"
+else
+    echo "ok watch"
+fi
 
 # Detach at a breakpoint: the run goes on to its end.
 start_vp detach

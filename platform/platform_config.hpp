@@ -24,6 +24,9 @@ struct WorkloadConfig {
     // When not empty, the layers come from these files (spec.layers is then empty) and
     // spec.steps / sequences / seed still apply (inputs are generated).
     std::vector<NpyLayerFiles> npy_layers;
+    // workload.inputs: the first layer's x of every sequence from this .npy (resolved path),
+    // instead of the generator's; spec.steps and spec.sequences then come from its shape.
+    std::string inputs;
 };
 
 struct ScheduleConfig {
@@ -66,6 +69,10 @@ struct PlatformConfig {
     std::uint64_t memory_limit = 0;      // limits.memory in bytes; 0: half the physical memory
     std::string vcd;                     // empty: no VCD
     std::string stats;                   // empty: no JSON stats file
+    std::string h_out;                   // outputs.h: every layer's h as .npy (h_outputs.hpp); empty: none
+    // The YAML file with the --set overrides applied, as text (effective_config_yaml() makes it
+    // the effective configuration).
+    std::string merged_yaml;
 };
 
 }  // namespace elstm

@@ -20,4 +20,10 @@ public:
 // npy paths come back resolved relative to the YAML file's directory. Throws ConfigError.
 PlatformConfig load_platform_config(const std::string& path, const std::vector<std::string>& overrides);
 
+// The effective configuration of `config` (from load_platform_config, its output paths perhaps
+// replaced since) as YAML that runs as it is: the file with its --set overrides applied, every
+// path in it absolute (inputs, firmware, semihosting root, outputs). Keys the file leaves out
+// stay out: their defaults are this version's (README "Keys").
+std::string effective_config_yaml(const PlatformConfig& config);
+
 }  // namespace elstm

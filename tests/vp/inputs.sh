@@ -106,7 +106,7 @@ must_pass generated --config gen.yaml --stats gen.json --h-out gen_h.npy --quiet
 # A firmware that writes its own x before each sequence: the golden check (and the fp32 error,
 # with nothing skipped exactly 0) compares against what was in DRAM when the layer started.
 must_pass own_x --config npy.yaml --set "host.firmware=$own_x" --stats own.json --quiet
-[ "$(json own.json 's["golden"]["passed"], s["golden"]["fp32_max_error"]')" = "(True, [0.0, 0.0])" ] \
+[ "$(json own.json 's["golden"]["passed"], s["golden"]["fp32_max_error"]')" = "(True, [0, 0])" ] \
     || problem "own_x: $(json own.json 's["golden"]["passed"], s["golden"]["fp32_max_error"]'), want passed with fp32 error 0"
 after_run=0
 must_pass own_x_gen --config gen.yaml --set "host.firmware=$own_x" --quiet
@@ -136,7 +136,7 @@ expect_error fortran 2 "--set workload\.inputs=x_fortran\.npy: x_fortran\.npy: f
     --config npy.yaml --set workload.inputs=x_fortran.npy
 expect_error truncated 2 "--set workload\.inputs=x_short\.npy: x_short\.npy: truncated data: shape \(2, 6, 13\) of '<f4' needs 624 bytes, the file has 616$" \
     --config npy.yaml --set workload.inputs=x_short.npy
-expect_error nan 2 "npy\.yaml: workload\.inputs: x_nan\.npy: element 109 \(sequence 1, step 2, x\[4\]\) = nan is not a finite number$" \
+expect_error nan 2 "npy\.yaml: workload\.inputs: x_nan\.npy: element 108 \(sequence 1, step 2, x\[4\]\) = nan is not a finite number$" \
     --config npy.yaml --set workload.inputs=x_nan.npy
 expect_error missing 2 "--set workload\.inputs=nothere\.npy: 'nothere\.npy' does not exist \(looked for nothere\.npy\)$" \
     --config npy.yaml --set workload.inputs=nothere.npy
@@ -149,8 +149,8 @@ expect_error h_is_input 2 "--h-out: cannot write x\.layer1\.npy: it is the same 
     --config npy.yaml --h-out x.npy
 expect_error h_stdout 2 "--h-out: '-' is not possible: the h outputs are \.npy files, one per layer; give a file name$" \
     --config npy.yaml --h-out -
-expect_error h_stdout_key 2 "--set outputs\.h=-: '-' is not possible: the h outputs are \.npy files, one per layer; give a file name$" \
-    --config npy.yaml --set outputs.h=-
+expect_error h_stdout_key 2 "--set outputs\.h=\"-\": '-' is not possible: the h outputs are \.npy files, one per layer; give a file name$" \
+    --config npy.yaml --set 'outputs.h="-"'
 expect_error h_missing_dir 2 "--h-out: cannot write nodir/h\.layer1\.npy: no folder nodir$" \
     --config npy.yaml --h-out nodir/h.npy
 finish

@@ -557,7 +557,7 @@ std::string absolute_path(const std::string& p) {
 
 }  // namespace
 
-std::string effective_config_yaml(const PlatformConfig& c) {
+std::string effective_config_yaml(const PlatformConfig& c, bool with_outputs) {
     // Our own emitted text: nothing hostile to guard against when it is read back.
     YAML::Node root = YAML::Load(c.merged_yaml);
     if (!root.IsMap()) root = YAML::Node(YAML::NodeType::Map);
@@ -573,9 +573,13 @@ std::string effective_config_yaml(const PlatformConfig& c) {
         root["host"]["firmware"] = absolute_path(c.host.firmware);
     if (!c.host.core.semihosting_root.empty())
         root["host"]["semihosting"]["root"] = absolute_path(c.host.core.semihosting_root);
-    root["trace"]["vcd"] = absolute_path(c.vcd);
-    root["stats"] = absolute_path(c.stats);
-    if (!c.h_out.empty() || root["outputs"]) root["outputs"]["h"] = absolute_path(c.h_out);
+    if (with_outputs) {
+        root["trace"]["vcd"] = absolute_path(c.vcd);
+        root["stats"] = absolute_path(c.stats);
+        if (!c.h_out.empty() || root["outputs"]) root["outputs"]["h"] = absolute_path(c.h_out);
+    } else {
+        for (const char* key : {"trace", "stats", "outputs"}) root.remove(key);
+    }
     YAML::Emitter out;
     out << root;
     return std::string(out.c_str()) + "\n";

@@ -71,7 +71,7 @@ int run(const po::variables_map& vm) {
 
     t0 = cpu_seconds();
     f0 = minor_faults();
-    const auto golden = elstm::golden_outputs(image, 0, config.schedule);
+    const auto golden = elstm::golden_outputs(image, elstm::sequence_inputs(image, 0), config.schedule);
     const double golden_cpu = cpu_seconds() - t0;
     const long golden_faults = minor_faults() - f0;
 

@@ -17,6 +17,7 @@
 #include <unistd.h>  // isatty
 
 #include "elstm_version.hpp"
+#include "h_outputs.hpp"
 #include "numeric/error.hpp"
 #include "output_file.hpp"
 #include "platform.hpp"
@@ -114,6 +115,7 @@ std::vector<elstm::NamedPath> input_files(const elstm::PlatformConfig& config, c
         inputs.push_back({key + "u", f.u});
         inputs.push_back({key + "bias", f.bias});
     }
+    if (!config.workload.inputs.empty()) inputs.push_back({"workload.inputs", config.workload.inputs});
     if (config.host.kind == elstm::HostKind::core)
         inputs.push_back({"host.firmware", elstm::firmware_path(config.host.firmware)});
     return inputs;
@@ -138,11 +140,25 @@ int run(const po::variables_map& vm) {
     if (vm.count("vcd")) config.vcd = vm["vcd"].as<std::string>();
     const char* stats_key = "stats";
     if (vm.count("stats")) config.stats = vm["stats"].as<std::string>(), stats_key = "--stats";
+    const char* h_key = "outputs.h";
+    if (vm.count("h-out")) {
+        config.h_out = vm["h-out"].as<std::string>(), h_key = "--h-out";
+        if (config.h_out == "-")
+            throw elstm::Error("--h-out: '-' is not possible: the h outputs are .npy files, one per layer; give a file name");
+    }
+    if (vm.count("dump-config")) {
+        std::cout << elstm::effective_config_yaml(config);
+        return 0;
+    }
     const bool quiet = vm.count("quiet") > 0;
+    const std::size_t layers = config.workload.npy_layers.empty() ? config.workload.spec.layers.size()
+                                                                   : config.workload.npy_layers.size();
+    std::vector<elstm::NamedPath> outputs{{"trace.vcd", config.vcd}, {stats_key, config.stats}};
+    for (const elstm::NamedPath& h : elstm::h_output_paths(config.h_out, h_key, layers)) outputs.push_back(h);
     // Before the workload is built (that may take a while): the Platform checks the VCD again.
-    if (!config.vcd.empty()) elstm::check_writable(config.vcd, "trace.vcd");
-    if (!config.stats.empty()) elstm::check_writable(config.stats, stats_key);
-    elstm::check_distinct({{"trace.vcd", config.vcd}, {stats_key, config.stats}}, input_files(config, config_path));
+    for (const elstm::NamedPath& out : outputs)
+        if (!out.path.empty()) elstm::check_writable(out.path, out.key);
+    elstm::check_distinct(outputs, input_files(config, config_path));
 
     // SystemC announces the VCD time unit as an info report; the README documents it instead.
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
@@ -172,6 +188,9 @@ int run(const po::variables_map& vm) {
     }
 
     const elstm::GoldenCheck golden = platform.check_golden();
+    // The platform's result, written whether or not it passed the golden check.
+    if (!config.h_out.empty() && !elstm::write_h_outputs(platform, config.h_out, h_key, &error))
+        return output_failed(error);
     if (!config.stats.empty() && !elstm::write_output(config.stats, elstm::stats_json(platform, golden), stats_key, &error))
         return output_failed(error);
     elstm::print_summary(std::cout, platform, golden, wall);
@@ -202,6 +221,9 @@ int sc_main(int argc, char** argv) {
          "override a YAML key, e.g. --set accel.n_pe=5 --set schedule.n_fuse=7 (repeatable)")
         ("vcd", po::value<std::string>(), "VCD trace path (overrides trace.vcd; empty string: none; -: stdout)")
         ("stats", po::value<std::string>(), "write the statistics as JSON to this path (-: stdout)")
+        ("h-out", po::value<std::string>(),
+         "write every layer's h as .npy, one file per layer: F.npy gives F.layer1.npy, ... (overrides outputs.h)")
+        ("dump-config", "print the effective configuration (file, --set overrides, absolute paths) as YAML and exit")
         ("timing", po::value<std::string>(), "fast (default) or exact: the per-word port yardstick")
         ("quiet,q", "no progress on stderr (shown only when stderr is a terminal)")
         ("progress", "progress on stderr even when it is not a terminal")

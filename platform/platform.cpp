@@ -19,6 +19,7 @@
 #include "numeric/npy.hpp"
 #include "numeric/workload.hpp"
 #include "output_file.hpp"
+#include "workload_inputs.hpp"
 #include "workload_size.hpp"
 
 namespace elstm {
@@ -73,10 +74,15 @@ WorkloadImage build_workload(const PlatformConfig& config) {
                             std::to_string(k - 1) + "'s hidden size " +
                             std::to_string(image.layers[k - 1].hidden_size));
         // Inputs from the generator's input stream, so .npy runs stay deterministic too.
-        WorkloadSpec inputs_only = spec;
-        inputs_only.layers = {LayerSpec{image.layers[0].input_size, 1, 0.0, 0.0, 0.0f, 1.0, std::nullopt}};
-        image.inputs = generate_workload(inputs_only).inputs;
+        if (config.workload.inputs.empty()) {
+            WorkloadSpec inputs_only = spec;
+            inputs_only.layers = {LayerSpec{image.layers[0].input_size, 1, 0.0, 0.0, 0.0f, 1.0, std::nullopt}};
+            image.inputs = generate_workload(inputs_only).inputs;
+        }
     }
+    if (!config.workload.inputs.empty())
+        image.inputs = load_workload_inputs(config.workload.inputs, config.source + ": workload.inputs", spec.sequences,
+                                            spec.steps, image.layers[0].input_size);
 
     image.format = config.accel.format;
     image.datapath = config.accel.datapath;
@@ -171,21 +177,15 @@ AcceleratorBuffers fit_buffers(const PlatformConfig& config, const WorkloadImage
     return need;
 }
 
-namespace {
-
-// The inputs of one sequence: steps × m of the first layer.
 std::vector<float> sequence_inputs(const WorkloadImage& image, std::size_t sequence) {
     const std::size_t m0 = image.layers[0].input_size;
     return std::vector<float>(image.inputs.begin() + static_cast<std::ptrdiff_t>(sequence * image.steps * m0),
                               image.inputs.begin() + static_cast<std::ptrdiff_t>((sequence + 1) * image.steps * m0));
 }
 
-}  // namespace
-
-std::vector<std::vector<float>> golden_outputs(const WorkloadImage& image, std::size_t sequence,
+std::vector<std::vector<float>> golden_outputs(const WorkloadImage& image, std::vector<float> xs,
                                                const ScheduleConfig& schedule, std::vector<VariantStats>* stats) {
     std::vector<std::vector<float>> out;
-    std::vector<float> xs = sequence_inputs(image, sequence);
     for (std::size_t k = 0; k < image.layers.size(); ++k) {
         VariantOptions options;
         options.skip = schedule.skip;
@@ -202,9 +202,8 @@ std::vector<std::vector<float>> golden_outputs(const WorkloadImage& image, std::
     return out;
 }
 
-std::vector<std::vector<float>> fp32_reference_outputs(const WorkloadImage& image, std::size_t sequence) {
+std::vector<std::vector<float>> fp32_reference_outputs(const WorkloadImage& image, std::vector<float> xs) {
     const std::vector<LstmLayerWeights>& layers = image.reference.empty() ? image.layers : image.reference;
-    std::vector<float> xs = sequence_inputs(image, sequence);
     std::vector<std::vector<float>> out;
     for (const LstmLayerWeights& layer : layers) {
         out.push_back(golden_lstm_layer(layer, xs, image.steps, HPruning{}));
@@ -271,6 +270,7 @@ Platform::Platform(const PlatformConfig& config)
         last_step_ = {accel_->runs().size() - 1, step + 1};
         if (progress_) progress_(last_step_.run, step);
     };
+    accel_->on_start = [this](const LayerRun& run) { capture_inputs(run); };
     open_trace();
 }
 
@@ -585,6 +585,30 @@ std::string Platform::position() const {
 
 std::int64_t Platform::exit_code() const { return core_ ? core_->exit().code : 0; }
 
+// Runs are numbered as in the summary: run r is layer r mod layers of sequence r / layers.
+// A first-layer run of the workload's shape keeps the x it is about to read (padded rows in DRAM).
+void Platform::capture_inputs(const LayerRun& run) {
+    const std::size_t r = accel_->runs().size() - 1, layers = image_.layers.size();
+    const std::size_t m = image_.layers[0].input_size, s = r / layers;
+    if (r % layers != 0 || s >= image_.sequences || run.m != m || run.steps != image_.steps) return;
+    const std::uint64_t bytes = 4 * padded(m) * image_.steps;
+    const DramConfig& d = config_.dram;
+    // A bad x address is the accelerator's to report (a bus error), not this copy's.
+    if (run.x_addr < d.base || run.x_addr - d.base > d.size || bytes > d.size - (run.x_addr - d.base)) return;
+    std::vector<float> xs(image_.steps * m), row(padded(m));
+    for (std::size_t t = 0; t < image_.steps; ++t) {
+        dram_->read_backdoor(run.x_addr + 4 * padded(m) * t, row.data(), 4 * row.size());
+        std::copy_n(row.begin(), m, xs.begin() + static_cast<std::ptrdiff_t>(t * m));
+    }
+    started_x_.resize(image_.sequences);
+    started_x_[s] = std::move(xs);
+}
+
+std::vector<float> Platform::run_inputs(std::size_t sequence) const {
+    if (sequence < started_x_.size() && !started_x_[sequence].empty()) return started_x_[sequence];
+    return sequence_inputs(image_, sequence);
+}
+
 std::vector<float> Platform::simulated_h(std::size_t layer, std::size_t sequence) const {
     const std::size_t n = image_.layers[layer].hidden_size;
     std::vector<float> h(image_.steps * n), row(padded(n));
@@ -605,9 +629,10 @@ GoldenCheck Platform::check_golden() const {
     const bool golden_is_reference = image_.reference.empty() && config_.schedule.skip == SkipPolicy::none;
     for (std::size_t s = 0; s < image_.sequences; ++s) {
         std::vector<std::vector<float>> golden;
-        if (check.passed || golden_is_reference) golden = golden_outputs(image_, s, config_.schedule);
+        const std::vector<float> xs = run_inputs(s);
+        if (check.passed || golden_is_reference) golden = golden_outputs(image_, xs, config_.schedule);
         const std::vector<std::vector<float>> reference =
-            golden_is_reference ? golden : fp32_reference_outputs(image_, s);
+            golden_is_reference ? golden : fp32_reference_outputs(image_, xs);
         for (std::size_t k = 0; k < layers; ++k) {
             const std::size_t n = image_.layers[k].hidden_size;
             const std::vector<float> h = simulated_h(k, s);

@@ -66,14 +66,17 @@ WorkloadImage build_workload(const PlatformConfig& config);
 // `auto` buffers take them, explicit ones must hold them (elstm::Error naming the key).
 AcceleratorBuffers fit_buffers(const PlatformConfig& config, const WorkloadImage& image);
 
-// Golden result of one sequence through all layers under the schedule's skip policy and the
-// image's datapath: each layer's h (steps × n).
-std::vector<std::vector<float>> golden_outputs(const WorkloadImage& image, std::size_t sequence,
+// The first layer's x of one sequence as the workload holds it (steps × m).
+std::vector<float> sequence_inputs(const WorkloadImage& image, std::size_t sequence);
+
+// Golden result of one sequence, the first layer's x `xs` (steps × m), through all layers under
+// the schedule's skip policy and the image's datapath: each layer's h (steps × n).
+std::vector<std::vector<float>> golden_outputs(const WorkloadImage& image, std::vector<float> xs,
                                                const ScheduleConfig& schedule,
                                                std::vector<VariantStats>* stats = nullptr);
 // The fp32 reference of every variant: the dense LSTM on the fp16 weights (before any
 // quantization), nothing skipped.
-std::vector<std::vector<float>> fp32_reference_outputs(const WorkloadImage& image, std::size_t sequence);
+std::vector<std::vector<float>> fp32_reference_outputs(const WorkloadImage& image, std::vector<float> xs);
 
 struct GoldenCheck {
     bool passed = true;
@@ -117,8 +120,14 @@ public:
     // interrupted run to interrupted_path(vcd, ".vcd") instead, with a $comment saying so.
     // Returns false (and fills `error`) if it cannot be written; then neither file is left.
     bool finish_trace(std::string* error = nullptr);
-    // Compares every layer's h in DRAM with the golden LSTM.
+    // Compares every layer's h in DRAM with the golden LSTM run on run_inputs().
     GoldenCheck check_golden() const;
+    // The first layer's x of one sequence as it was in DRAM when the accelerator started that
+    // layer run (the summary's run `sequence × layers`), so firmware may bring x of its own;
+    // the workload's inputs if no such run started (a CPU-only firmware). steps × m.
+    std::vector<float> run_inputs(std::size_t sequence) const;
+    // The h outputs of one layer and sequence as the run left them in DRAM (steps × n).
+    std::vector<float> simulated_h(std::size_t layer, std::size_t sequence) const;
 
     const PlatformConfig& config() const { return config_; }
     const WorkloadImage& image() const { return image_; }
@@ -144,8 +153,7 @@ private:
     void simulate();
     std::string failure() const;
     std::string copy_trace(const std::string& path) const;
-    // The h outputs of one layer and sequence as the run left them in DRAM (steps × n).
-    std::vector<float> simulated_h(std::size_t layer, std::size_t sequence) const;
+    void capture_inputs(const LayerRun& run);
 
     PlatformConfig config_;
     WorkloadImage image_;
@@ -161,6 +169,7 @@ private:
     std::string partial_vcd_;  // this run's own file SystemC writes the trace to
     std::string failed_vcd_;   // where a failed run leaves it: <stem>.partial.vcd ("" for a device or stream)
     sim::Cycles end_cycle_ = 0;
+    std::vector<std::vector<float>> started_x_;  // per sequence: run_inputs() (empty: none captured)
     std::function<void(std::size_t run, std::size_t step)> progress_;
     struct {
         std::size_t run = 0, steps = 0;  // the last layer run that finished a step, and its steps done

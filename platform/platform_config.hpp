@@ -27,6 +27,9 @@ struct WorkloadConfig {
     // `workload: none`: a program of the user's own runs without layers or golden check (the
     // descriptor says no layers; spec has none, steps and sequences are 0).
     bool none = false;
+    // workload.inputs: the first layer's x of every sequence from this .npy (resolved path),
+    // instead of the generator's; spec.steps and spec.sequences then come from its shape.
+    std::string inputs;
 };
 
 struct ScheduleConfig {
@@ -69,6 +72,10 @@ struct PlatformConfig {
     std::uint64_t memory_limit = 0;      // limits.memory in bytes; 0: half the physical memory
     std::string vcd;                     // empty: no VCD
     std::string stats;                   // empty: no JSON stats file
+    std::string h_out;                   // outputs.h: every layer's h as .npy (h_outputs.hpp); empty: none
+    // The YAML file with the --set overrides applied, as text (effective_config_yaml() makes it
+    // the effective configuration).
+    std::string merged_yaml;
 };
 
 }  // namespace elstm

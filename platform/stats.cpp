@@ -5,8 +5,10 @@
 #include <sstream>
 #include <vector>
 
+#include "elstm_version.hpp"
 #include "numeric/analytic.hpp"
 #include "numeric/formats.hpp"
+#include "yaml_config.hpp"
 
 namespace elstm {
 
@@ -36,8 +38,17 @@ public:
         std::ostream& o = field(key);
         o << '"';
         for (char c : v) {
-            if (c == '"' || c == '\\') o << '\\';
-            o << c;
+            if (c == '"' || c == '\\') {
+                o << '\\' << c;
+            } else if (c == '\n') {
+                o << "\\n";
+            } else if (static_cast<unsigned char>(c) < 0x20) {
+                char esc[8];
+                std::snprintf(esc, sizeof esc, "\\u%04x", static_cast<unsigned>(c));
+                o << esc;
+            } else {
+                o << c;
+            }
         }
         o << '"';
     }
@@ -129,7 +140,11 @@ std::string stats_text(const Platform& p, const GoldenCheck* golden) {
     const std::vector<LayerRun>& runs = p.accelerator().runs();
     const std::size_t layers = p.image().layers.size();
     j.open(nullptr, '{');
+    j.uint("schema_version", kStatsSchemaVersion);
+    j.str("version", kProjectVersion);
     j.str("config", p.config().source);
+    // Without the output paths: the file must not depend on the name it is written to.
+    j.str("effective_config", effective_config_yaml(p.config(), false));
     j.str("timing", p.config().rocc.timing == PortTiming::exact ? "exact" : "fast");
     j.num("clock_mhz", p.config().clock_mhz);
     j.uint("cycles", total_cycles(p));

@@ -6,6 +6,10 @@
 
 namespace elstm {
 
+// The layout of the stats JSON: raised whenever a field changes its meaning or goes away
+// (README "Statistics").
+inline constexpr unsigned kStatsSchemaVersion = 1;
+
 // The run's statistics as JSON (docs/design.md §5). Only simulated quantities go in, so the same
 // config and seed give a byte-identical file; wall-clock figures go to the summary only.
 std::string stats_json(const Platform& platform, const GoldenCheck& golden);

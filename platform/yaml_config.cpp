@@ -7,6 +7,7 @@
 
 #include "accel/accelerator.hpp"
 #include "numeric/fp16.hpp"
+#include "numeric/npy.hpp"
 #include "numeric/regular_file.hpp"
 #include "yaml_tree.hpp"
 
@@ -77,6 +78,7 @@ const Schema& schema() {
                                  {"delta", leaves({"theta_x", "theta_h"})}})},
             {"workload", map_of({{"benchmark", leaf()},
                                  {"layers", list_of(layer)},
+                                 {"inputs", leaf()},
                                  {"steps", leaf()},
                                  {"sequences", leaf()},
                                  {"seed", leaf()},
@@ -96,6 +98,7 @@ const Schema& schema() {
             {"limits", leaves({"memory"})},
             {"trace", leaves({"vcd"})},
             {"stats", leaf()},
+            {"outputs", leaves({"h"})},
         });
     }();
     return root;
@@ -308,6 +311,13 @@ std::string output_path(const Item& it, const fs::path& dir) {
     return (dir / s).string();
 }
 
+// outputs.h: binary .npy files, one per layer, so never a stream shared with the summary.
+std::string h_output_path(const Item& it, const fs::path& dir) {
+    const std::string s = output_path(it, dir);
+    if (s == "-") it.fail("'-' is not possible: the h outputs are .npy files, one per layer; give a file name");
+    return s;
+}
+
 NpyLayerFiles read_npy_layer(const Item& it, const fs::path& dir) {
     for (const char* key : kGeneratedLayerKeys)
         if (it[key].present()) it[key].fail("not allowed in an npy layer (its shape and values come from the files)");
@@ -399,6 +409,53 @@ void validate(const Item& workload, const WorkloadSpec& spec) {
     }
 }
 
+std::string shape_text(const std::vector<std::size_t>& shape) {
+    std::string s = "(";
+    for (std::size_t k = 0; k < shape.size(); ++k) s += (k ? ", " : "") + std::to_string(shape[k]);
+    return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+// The size of x the first layer takes: generated, or W's columns from its header (0 if the
+// header is not a matrix's: loading W says what is wrong with it).
+std::size_t first_input_size(const WorkloadConfig& w) {
+    if (w.npy_layers.empty()) return w.spec.layers.at(0).input_size;
+    try {
+        const std::vector<std::size_t> shape = npy_shape(w.npy_layers[0].w);
+        return shape.size() == 2 ? shape[1] : 0;
+    } catch (const Error&) {
+        return 0;
+    }
+}
+
+// workload.inputs: an array (sequences, steps, input) whose header alone (checked against the
+// file's size) sets workload.sequences and workload.steps; an explicit value must agree.
+void read_inputs(const Item& workload, const Item& it, const fs::path& dir, WorkloadConfig& w) {
+    w.inputs = npy_path(it, dir);
+    std::vector<std::size_t> shape;
+    try {
+        shape = npy_shape(w.inputs);
+    } catch (const Error& e) {
+        it.fail(e.what());
+    }
+    const std::size_t m = first_input_size(w);
+    const std::string expected = "(sequences, steps, input) = (1.." + std::to_string(kMaxCount) + ", 1.." +
+                                 std::to_string(kMaxCount) + ", " + (m ? std::to_string(m) : "input") + ")";
+    if (shape.size() != 3 || shape[0] < 1 || shape[0] > kMaxCount || shape[1] < 1 || shape[1] > kMaxCount ||
+        shape[2] == 0 || (m && shape[2] != m))
+        it.fail(w.inputs + ": shape " + shape_text(shape) + " does not match the expected " + expected +
+                (m ? " (the first layer's input size " + std::to_string(m) + ")" : ""));
+    const std::pair<const char*, std::size_t> counts[] = {{"sequences", shape[0]}, {"steps", shape[1]}};
+    for (const auto& [key, value] : counts) {
+        const Item given = workload[key];
+        if (given.present() && get_uint(given, 1, kMaxCount) != value)
+            given.fail(given.node().Scalar() + " conflicts with workload.inputs: " + w.inputs + " holds " +
+                       std::to_string(value) + " " + key + " (shape " + shape_text(shape) +
+                       "); give the same or leave it out");
+    }
+    w.spec.sequences = shape[0];
+    w.spec.steps = shape[1];
+}
+
 WorkloadConfig read_workload(const Item& it, const fs::path& dir) {
     if (is_none(it)) {
         WorkloadConfig none;
@@ -406,19 +463,21 @@ WorkloadConfig read_workload(const Item& it, const fs::path& dir) {
         none.spec.steps = none.spec.sequences = 0;
         return none;
     }
-    const Item benchmark = it["benchmark"], layers = it["layers"];
+    const Item benchmark = it["benchmark"], layers = it["layers"], inputs = it["inputs"];
     check_conflict(benchmark, layers);
     WorkloadConfig w;
     if (benchmark.present()) {
         w.spec = read_benchmark(it, benchmark);
-        read_uint(it["steps"], w.spec.steps, 1, kMaxCount);
+        if (!inputs.present()) read_uint(it["steps"], w.spec.steps, 1, kMaxCount);
     } else if (layers.present()) {
         read_layers(it, layers, dir, w);
-        w.spec.steps = get_uint(it["steps"], 1, kMaxCount);  // explicit layers have no default length
+        // Explicit layers have no default length: it comes from the key or the inputs.
+        if (!inputs.present()) w.spec.steps = get_uint(it["steps"], 1, kMaxCount);
     } else {
         it.fail("required: give workload.benchmark or workload.layers");
     }
-    read_uint(it["sequences"], w.spec.sequences, 1, kMaxCount);
+    if (inputs.present()) read_inputs(it, inputs, dir, w);
+    else read_uint(it["sequences"], w.spec.sequences, 1, kMaxCount);
     read_uint(it["seed"], w.spec.seed, 0, kMaxU64);
     if (w.npy_layers.empty()) validate(it, w.spec);
     return w;
@@ -503,6 +562,7 @@ PlatformConfig read_platform(const Item& root, const fs::path& dir) {
     if (memory.present()) c.memory_limit = get_size(memory, 1ull << 20, kMaxU64);
     c.vcd = output_path(root["trace"]["vcd"], dir);
     c.stats = output_path(root["stats"], dir);
+    c.h_out = h_output_path(root["outputs"]["h"], dir);
     return c;
 }
 
@@ -537,7 +597,49 @@ PlatformConfig load_platform_config(const std::string& path, const std::vector<s
     const Item top(ctx, root, "", root.IsDefined() ? root.Mark() : YAML::Mark::null_mark());
     PlatformConfig c = read_platform(top, fs::path(path).parent_path());
     c.source = path;
+    YAML::Emitter merged;
+    merged << root;
+    c.merged_yaml = merged.c_str();
     return c;
+}
+
+namespace {
+
+// A path of the run as an absolute one, so the configuration runs from any folder; "" (none)
+// and "-" (stdout) stay.
+std::string absolute_path(const std::string& p) {
+    if (p.empty() || p == "-") return p;
+    return fs::absolute(p).lexically_normal().string();
+}
+
+}  // namespace
+
+std::string effective_config_yaml(const PlatformConfig& c, bool with_outputs) {
+    // Our own emitted text: nothing hostile to guard against when it is read back.
+    YAML::Node root = YAML::Load(c.merged_yaml);
+    if (!root.IsMap()) root = YAML::Node(YAML::NodeType::Map);
+    YAML::Node workload = root["workload"];
+    for (std::size_t k = 0; k < c.workload.npy_layers.size(); ++k) {
+        YAML::Node npy = workload["layers"][k]["npy"];
+        npy["w"] = absolute_path(c.workload.npy_layers[k].w);
+        npy["u"] = absolute_path(c.workload.npy_layers[k].u);
+        npy["bias"] = absolute_path(c.workload.npy_layers[k].bias);
+    }
+    if (!c.workload.inputs.empty()) workload["inputs"] = absolute_path(c.workload.inputs);
+    if (c.host.firmware != "elstm" && c.host.firmware != "lstm_cpu")
+        root["host"]["firmware"] = absolute_path(c.host.firmware);
+    if (!c.host.core.semihosting_root.empty())
+        root["host"]["semihosting"]["root"] = absolute_path(c.host.core.semihosting_root);
+    if (with_outputs) {
+        root["trace"]["vcd"] = absolute_path(c.vcd);
+        root["stats"] = absolute_path(c.stats);
+        if (!c.h_out.empty() || root["outputs"]) root["outputs"]["h"] = absolute_path(c.h_out);
+    } else {
+        for (const char* key : {"trace", "stats", "outputs"}) root.remove(key);
+    }
+    YAML::Emitter out;
+    out << root;
+    return std::string(out.c_str()) + "\n";
 }
 
 }  // namespace elstm

@@ -20,4 +20,11 @@ public:
 // npy paths come back resolved relative to the YAML file's directory. Throws ConfigError.
 PlatformConfig load_platform_config(const std::string& path, const std::vector<std::string>& overrides);
 
+// The effective configuration of `config` (from load_platform_config, its output paths perhaps
+// replaced since) as YAML that runs as it is: the file with its --set overrides applied, every
+// path in it absolute (inputs, firmware, semihosting root, outputs). Keys the file leaves out
+// stay out: their defaults are this version's (README "Keys"). Without `with_outputs` the output
+// keys (trace, stats, outputs) are left out: the run's computation alone, whatever it writes where.
+std::string effective_config_yaml(const PlatformConfig& config, bool with_outputs = true);
+
 }  // namespace elstm

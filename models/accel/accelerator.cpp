@@ -267,6 +267,7 @@ void Accelerator::start_layer() {
     LayerRun& run = runs_.back();
     L.run = &run;
     run.m = r.m, run.n = r.n, run.steps = r.steps;
+    run.x_addr = r.x_addr, run.h_addr = r.h_addr;
     run.schedule = L.fused ? Schedule::cell_fusion : Schedule::sequential;
     run.n_fuse = static_cast<unsigned>(L.group);
     run.batches = L.batches;
@@ -276,6 +277,7 @@ void Accelerator::start_layer() {
     phase.set_now(1);
 
     for (const auto& pe : pes_) pe->decode_cache().begin_run();
+    if (on_start) on_start(run);
     read_w_structure(L);
     start_event_.notify(sc_core::SC_ZERO_TIME);
 }

@@ -59,6 +59,7 @@ struct AcceleratorConfig {
 // What one started layer (one kStart) did, for the stats.
 struct LayerRun {
     std::size_t m = 0, n = 0, steps = 0;
+    std::uint64_t x_addr = 0, h_addr = 0;  // where the run reads x and writes h (command 4)
     Schedule schedule = Schedule::cell_fusion;
     unsigned n_fuse = 1;
     std::size_t batches = 0;
@@ -103,6 +104,8 @@ public:
 
     // Called after every step of a layer (for progress reports): the run so far and the step.
     std::function<void(const LayerRun&, std::size_t step)> on_step;
+    // Called when a layer starts, before it reads anything: the x it will read is in memory.
+    std::function<void(const LayerRun&)> on_start;
 
 private:
     struct Registers;  // set by commands 0–5

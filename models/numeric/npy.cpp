@@ -306,29 +306,38 @@ NpyArray load_npy_bytes(const std::string& bytes, const std::string& path) {
     return a;
 }
 
+std::string npy_preamble(const std::vector<std::size_t>& shape, bool as_fp16, const std::string& path) {
+    const std::string header = header_text(shape, as_fp16);
+    if (header.size() > 0xFFFF) fail(path, "shape " + shape_string(shape) + " is too long for a v1.0 header");
+    std::string out(kMagic, kMagicLen);
+    out.push_back('\x01');
+    out.push_back('\x00');
+    append_le(out, static_cast<std::uint32_t>(header.size()), 2);
+    return out + header;
+}
+
+std::string npy_data(const float* values, std::size_t count, bool as_fp16) {
+    std::string out;
+    out.reserve(count * (as_fp16 ? 2 : 4));
+    for (std::size_t k = 0; k < count; ++k) {
+        if (as_fp16) {
+            append_le(out, fp32_to_fp16(values[k]), 2);
+        } else {
+            std::uint32_t bits;
+            std::memcpy(&bits, &values[k], sizeof bits);
+            append_le(out, bits, 4);
+        }
+    }
+    return out;
+}
+
 void save_npy(const std::string& path, const std::vector<std::size_t>& shape,
               const std::vector<float>& data, bool as_fp16) {
     const std::size_t count = element_count(shape, path);
     if (count != data.size())
         fail(path, "shape " + shape_string(shape) + " has " + std::to_string(count) +
                        " elements but the data has " + std::to_string(data.size()));
-    const std::string header = header_text(shape, as_fp16);
-    if (header.size() > 0xFFFF) fail(path, "shape " + shape_string(shape) + " is too long for a v1.0 header");
-
-    std::string out(kMagic, kMagicLen);
-    out.push_back('\x01');
-    out.push_back('\x00');
-    append_le(out, static_cast<std::uint32_t>(header.size()), 2);
-    out += header;
-    for (const float v : data) {
-        if (as_fp16) {
-            append_le(out, fp32_to_fp16(v), 2);
-        } else {
-            std::uint32_t bits;
-            std::memcpy(&bits, &v, sizeof bits);
-            append_le(out, bits, 4);
-        }
-    }
+    const std::string out = npy_preamble(shape, as_fp16, path) + npy_data(data.data(), data.size(), as_fp16);
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
     if (!f) fail(path, "cannot open for writing");
     f.write(out.data(), static_cast<std::streamsize>(out.size()));

@@ -23,6 +23,12 @@ std::vector<std::size_t> npy_shape(const std::string& path);
 // The same from the file's bytes already in memory; `name` stands for the path in messages.
 NpyArray load_npy_bytes(const std::string& bytes, const std::string& name);
 
+// The parts of a .npy file (format version 1.0) for a writer of its own: the preamble for an
+// array of `shape` (`path` names it in the error of a header too long), then its values,
+// little-endian float32 ('<f4') or, with as_fp16, float16 ('<f2'), in C order.
+std::string npy_preamble(const std::vector<std::size_t>& shape, bool as_fp16, const std::string& path);
+std::string npy_data(const float* values, std::size_t count, bool as_fp16 = false);
+
 // Writes a float32 ('<f4') or, with as_fp16, a float16 ('<f2') array in format version 1.0.
 void save_npy(const std::string& path, const std::vector<std::size_t>& shape,
               const std::vector<float>& data, bool as_fp16 = false);

@@ -17,6 +17,7 @@
 #include <unistd.h>  // isatty
 
 #include "elstm_version.hpp"
+#include "gtkwave_view.hpp"
 #include "numeric/error.hpp"
 #include "output_file.hpp"
 #include "platform.hpp"
@@ -142,7 +143,10 @@ int run(const po::variables_map& vm) {
     // Before the workload is built (that may take a while): the Platform checks the VCD again.
     if (!config.vcd.empty()) elstm::check_writable(config.vcd, "trace.vcd");
     if (!config.stats.empty()) elstm::check_writable(config.stats, stats_key);
-    elstm::check_distinct({{"trace.vcd", config.vcd}, {stats_key, config.stats}}, input_files(config, config_path));
+    if (!config.tlm.empty()) elstm::check_writable(config.tlm, "trace.tlm");
+    std::vector<elstm::NamedPath> outputs{{"trace.vcd", config.vcd}, {stats_key, config.stats}, {"trace.tlm", config.tlm}};
+    for (const std::string& view : elstm::gtkwave_view_files(config.vcd)) outputs.push_back({"trace.vcd (GTKWave view)", view});
+    elstm::check_distinct(outputs, input_files(config, config_path));
 
     // SystemC announces the VCD time unit as an info report; the README documents it instead.
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);

@@ -65,6 +65,7 @@ struct PlatformConfig {
     HostConfig host;
     std::uint64_t memory_limit = 0;      // limits.memory in bytes; 0: half the physical memory
     std::string vcd;                     // empty: no VCD
+    std::string tlm;                     // trace.tlm: the transaction log (JSON lines); empty: none
     std::string stats;                   // empty: no JSON stats file
 };
 

@@ -94,7 +94,7 @@ const Schema& schema() {
                              {"cpi", leaves({"alu", "load", "store", "mul", "div", "branch_taken",
                                              "branch_not_taken", "jump", "csr", "system"})}})},
             {"limits", leaves({"memory"})},
-            {"trace", leaves({"vcd"})},
+            {"trace", leaves({"vcd", "port", "tlm"})},
             {"stats", leaf()},
         });
     }();
@@ -467,6 +467,8 @@ PlatformConfig read_platform(const Item& root, const fs::path& dir) {
     const Item memory = root["limits"]["memory"];
     if (memory.present()) c.memory_limit = get_size(memory, 1ull << 20, kMaxU64);
     c.vcd = output_path(root["trace"]["vcd"], dir);
+    read_enum(root["trace"]["port"], c.rocc.trace_port_cycles, Choices<bool>{{"burst", false}, {"cycle", true}});
+    c.tlm = output_path(root["trace"]["tlm"], dir);
     c.stats = output_path(root["stats"], dir);
     return c;
 }

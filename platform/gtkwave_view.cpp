@@ -1,5 +1,6 @@
 #include "gtkwave_view.hpp"
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
 #include <sstream>
@@ -78,8 +79,8 @@ std::string absolute(const std::string& path) {
     return ec ? path : p.lexically_normal().string();
 }
 
-// GTKWave's trace flags (its save-file format): decimal, right-justified, signed, translated.
-constexpr unsigned kDecimal = 0x24, kSigned = 0x400, kTranslated = 0x2000;
+// GTKWave's trace flags (its save-file format): decimal, signed, translated.
+constexpr unsigned kDecimal = 0x4, kSigned = 0x400, kTranslated = 0x2000;
 constexpr unsigned kGroupBegin = 0x800200, kGroupEnd = 0x1000200;
 
 }  // namespace
@@ -133,8 +134,11 @@ std::string gtkwave_save_file(const std::string& vcd, const std::vector<VcdVar>&
             } else {
                 body << "@" << std::hex << flags << std::dec << "\n";
             }
-            // GTKWave names a vector with its bit range.
-            body << "SystemC." << v.name;
+            // Shown by its whole name as an alias, with '/' for '.': GTKWave would cut a dotted
+            // name to its last part. It names a vector with its bit range.
+            std::string alias = v.name;
+            std::replace(alias.begin(), alias.end(), '.', '/');
+            body << "+{" << alias << "} SystemC." << v.name;
             if (v.bits > 1) body << "[" << v.bits - 1 << ":0]";
             body << "\n";
         }

@@ -79,8 +79,10 @@ listed, flags, filt = [], None, None
 for line in text:
     if line.startswith("@"): flags, filt = int(line[1:], 16), None
     elif line.startswith("^"): filt = line.split(" ", 1)[1]
-    elif line.startswith("SystemC."):
-        name = re.sub(r"\[\d+:0\]$", "", line[len("SystemC."):])
+    elif line.startswith("+{"):
+        alias, _, full = line[2:].partition("} SystemC.")
+        name = re.sub(r"\[\d+:0\]$", "", full)
+        if alias != name.replace(".", "/"): errors.append(f"{full}: shown as {alias}")
         listed.append(name)
         is_code = re.fullmatch(r"core\.state|rocc\.(owner|w_side|u_side|port)|accel\.(phase|\w+\.state)", name)
         is_step = re.fullmatch(r"accel\.(uh_step|\w+\.step(_last)?)", name)

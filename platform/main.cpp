@@ -17,6 +17,7 @@
 #include <unistd.h>  // isatty
 
 #include "elstm_version.hpp"
+#include "gtkwave_view.hpp"
 #include "h_outputs.hpp"
 #include "numeric/error.hpp"
 #include "output_file.hpp"
@@ -153,7 +154,8 @@ int run(const po::variables_map& vm) {
     const bool quiet = vm.count("quiet") > 0;
     const std::size_t layers = config.workload.npy_layers.empty() ? config.workload.spec.layers.size()
                                                                    : config.workload.npy_layers.size();
-    std::vector<elstm::NamedPath> outputs{{"trace.vcd", config.vcd}, {stats_key, config.stats}};
+    std::vector<elstm::NamedPath> outputs{{"trace.vcd", config.vcd}, {stats_key, config.stats}, {"trace.tlm", config.tlm}};
+    for (const std::string& view : elstm::gtkwave_view_files(config.vcd)) outputs.push_back({"trace.vcd (GTKWave view)", view});
     for (const elstm::NamedPath& h : elstm::h_output_paths(config.h_out, h_key, layers)) outputs.push_back(h);
     // Before the workload is built (that may take a while): the Platform checks the VCD again.
     for (const elstm::NamedPath& out : outputs)

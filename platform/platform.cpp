@@ -18,6 +18,7 @@
 #include "numeric/hex.hpp"
 #include "numeric/npy.hpp"
 #include "numeric/workload.hpp"
+#include "gtkwave_view.hpp"
 #include "output_file.hpp"
 #include "workload_inputs.hpp"
 #include "workload_size.hpp"
@@ -255,7 +256,7 @@ Platform::Platform(const PlatformConfig& config)
     channel_ = std::make_unique<RoccChannel>("rocc", config_.rocc, clock_, Accelerator::known_functs());
     accel_ = std::make_unique<Accelerator>("accel", config_.accel, clock_);
     bus_->memory.bind(dram_->socket);
-    channel_->mem.bind(bus_->initiators);
+    bind_to_bus(channel_->mem, "rocc");
     accel_->cmd.bind(*channel_);
     accel_->data.bind(*channel_);
     load_image();
@@ -284,14 +285,21 @@ Platform::~Platform() {
 }
 
 bool Platform::finish_trace(std::string* error) {
+    if (!config_.tlm.empty() &&
+        !write_output(interrupted() ? interrupted_path(config_.tlm, ".jsonl") : config_.tlm, tlm_text_, "trace.tlm", error))
+        return false;
     if (!trace_) return true;
     sc_core::sc_close_vcd_trace_file(trace_);
     trace_ = nullptr;
     const RemoveOnExit partial{partial_vcd_};
-    const std::string why = copy_trace(interrupted() ? interrupted_path(config_.vcd, ".vcd") : config_.vcd);
-    if (why.empty()) return true;
-    if (error) *error = why;
-    return false;
+    const std::string path = interrupted() ? interrupted_path(config_.vcd, ".vcd") : config_.vcd;
+    const std::string why = copy_trace(path);
+    if (!why.empty()) {
+        if (error) *error = why;
+        return false;
+    }
+    std::ifstream vcd(partial_vcd_);
+    return write_gtkwave_view(path, vcd_vars(vcd), error);
 }
 
 // Copies the closed partial VCD to `path`; returns why it could not, or "". SystemC does not
@@ -428,7 +436,7 @@ void Platform::load_firmware() {
         throw Error("dram.base: the firmware expects its descriptor at " + hex(ELSTM_DESC_ADDR) +
                     ", i.e. dram.base " + hex(ELSTM_DESC_ADDR - kImageOffset));
     core_ = std::make_unique<RiscvCore>("core", config_.host.core, clock_, elf.entry, std::cout);
-    core_->mem.bind(bus_->initiators);
+    bind_to_bus(core_->mem, "core");
     core_->rocc.bind(*channel_);
 }
 
@@ -466,6 +474,17 @@ std::vector<LayerCommands> Platform::host_program() const {
     return program;
 }
 
+// With trace.tlm, through a TransactionLog; else directly (no logging cost).
+void Platform::bind_to_bus(tlm::tlm_initiator_socket<>& socket, const char* initiator) {
+    if (config_.tlm.empty()) {
+        socket.bind(bus_->initiators);
+        return;
+    }
+    tlm_logs_.push_back(std::make_unique<TransactionLog>((std::string(initiator) + "_log").c_str(), initiator, tlm_text_));
+    socket.bind(tlm_logs_.back()->target);
+    tlm_logs_.back()->initiator.bind(bus_->initiators);
+}
+
 void Platform::open_trace() {
     if (config_.vcd.empty()) return;
     check_writable(config_.vcd, "trace.vcd");
@@ -492,21 +511,15 @@ void Platform::open_trace() {
     std::uint64_t unit_ps = 1;
     while (clock_.period().value() % (unit_ps * 10) == 0) unit_ps *= 10;
     trace_->set_time_unit(static_cast<double>(unit_ps), sc_core::SC_PS);
-    sc_core::sc_trace(trace_, host_state(), "core.state");
-    sc_core::sc_trace(trace_, channel_->owner, "rocc.owner");
-    sc_core::sc_trace(trace_, channel_->w_side.signal, "rocc.w_side");
-    sc_core::sc_trace(trace_, channel_->u_side.signal, "rocc.u_side");
-    sc_core::sc_trace(trace_, channel_->words_moved.signal, "rocc.words");
-    sc_core::sc_trace(trace_, dram_->busy.signal, "dram.busy");
-    sc_core::sc_trace(trace_, accel_->phase.signal, "accel.phase");
-    sc_core::sc_trace(trace_, accel_->uh_step.signal, "accel.uh_step");
-    for (const auto& pe : accel_->pes()) {
-        sc_core::sc_trace(trace_, pe->state.signal, "accel." + pe->config().name + ".state");
-        sc_core::sc_trace(trace_, pe->step.signal, "accel." + pe->config().name + ".step");
-    }
-    sc_core::sc_trace(trace_, accel_->vector_pe().state.signal, "accel.vpe.state");
-    for (const OnChipBuffer* b : accel_->buffers())
-        sc_core::sc_trace(trace_, b->fill.signal, std::string("accel.") + b->basename() + ".fill");
+    trace(trace_);
+}
+
+void Platform::trace(sc_core::sc_trace_file* file, const std::string& prefix) const {
+    if (core_) core_->trace(file, prefix + "core");
+    else driver_->trace(file, prefix + "core");
+    channel_->trace(file, prefix + "rocc");
+    dram_->trace(file, prefix + "dram");
+    accel_->trace(file, prefix + "accel");
 }
 
 const sc_core::sc_signal<std::uint8_t>& Platform::host_state() const {

@@ -9,6 +9,7 @@
 
 #include "accel/accelerator.hpp"
 #include "bus/memory_bus.hpp"
+#include "bus/transaction_log.hpp"
 #include "core/riscv_core.hpp"
 #include "driver/rocc_driver.hpp"
 #include "dram/dram.hpp"
@@ -119,6 +120,8 @@ public:
     // Closes the VCD and moves it to its final name (with a fixed $date line); after an
     // interrupted run to interrupted_path(vcd, ".vcd") instead, with a $comment saying so.
     // Returns false (and fills `error`) if it cannot be written; then neither file is left.
+    // Beside a VCD written to a file, its GTKWave view (gtkwave_view.hpp). With trace.tlm,
+    // writes the transaction log first (after an interrupted run to interrupted_path(tlm, ".jsonl")).
     bool finish_trace(std::string* error = nullptr);
     // Compares every layer's h in DRAM with the golden LSTM run on run_inputs().
     GoldenCheck check_golden() const;
@@ -140,6 +143,10 @@ public:
     // The host: the RISC-V core (host.kind core) or the test-bench driver (host.kind driver).
     const RiscvCore* core() const { return core_.get(); }
     const RoccDriver* driver() const { return driver_.get(); }
+    // Adds every traced signal of the platform to `file` (a user's own trace file gets what
+    // trace.vcd holds): core.state, rocc.*, dram.busy, accel.* (README "VCD signals"), each
+    // name after `prefix` ("" or e.g. "top.").
+    void trace(sc_core::sc_trace_file* file, const std::string& prefix = "") const;
     // Progress: called after every simulated step with (layer run index, step).
     void set_progress(std::function<void(std::size_t run, std::size_t step)> progress);
 
@@ -149,6 +156,7 @@ private:
     void load_firmware();
     std::vector<LayerCommands> host_program() const;
     void open_trace();
+    void bind_to_bus(tlm::tlm_initiator_socket<>& socket, const char* initiator);
     const sc_core::sc_signal<std::uint8_t>& host_state() const;
     void simulate();
     std::string failure() const;
@@ -160,6 +168,8 @@ private:
     sim::Clock clock_;
     std::unique_ptr<Dram> dram_;
     std::unique_ptr<MemoryBus> bus_;
+    std::vector<std::unique_ptr<TransactionLog>> tlm_logs_;  // trace.tlm: one per initiator
+    std::string tlm_text_;                                   // their JSON lines
     std::unique_ptr<RoccChannel> channel_;
     std::unique_ptr<Accelerator> accel_;
     std::unique_ptr<RoccDriver> driver_;

@@ -71,6 +71,7 @@ struct PlatformConfig {
     HostConfig host;
     std::uint64_t memory_limit = 0;      // limits.memory in bytes; 0: half the physical memory
     std::string vcd;                     // empty: no VCD
+    std::string tlm;                     // trace.tlm: the transaction log (JSON lines); empty: none
     std::string stats;                   // empty: no JSON stats file
     std::string h_out;                   // outputs.h: every layer's h as .npy (h_outputs.hpp); empty: none
     // The YAML file with the --set overrides applied, as text (effective_config_yaml() makes it

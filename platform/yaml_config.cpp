@@ -96,7 +96,7 @@ const Schema& schema() {
                              {"cpi", leaves({"alu", "load", "store", "mul", "div", "branch_taken",
                                              "branch_not_taken", "jump", "csr", "system"})}})},
             {"limits", leaves({"memory"})},
-            {"trace", leaves({"vcd"})},
+            {"trace", leaves({"vcd", "port", "tlm"})},
             {"stats", leaf()},
             {"outputs", leaves({"h"})},
         });
@@ -561,6 +561,8 @@ PlatformConfig read_platform(const Item& root, const fs::path& dir) {
     const Item memory = root["limits"]["memory"];
     if (memory.present()) c.memory_limit = get_size(memory, 1ull << 20, kMaxU64);
     c.vcd = output_path(root["trace"]["vcd"], dir);
+    read_enum(root["trace"]["port"], c.rocc.trace_port_cycles, Choices<bool>{{"burst", false}, {"cycle", true}});
+    c.tlm = output_path(root["trace"]["tlm"], dir);
     c.stats = output_path(root["stats"], dir);
     c.h_out = h_output_path(root["outputs"]["h"], dir);
     return c;
@@ -601,45 +603,6 @@ PlatformConfig load_platform_config(const std::string& path, const std::vector<s
     merged << root;
     c.merged_yaml = merged.c_str();
     return c;
-}
-
-namespace {
-
-// A path of the run as an absolute one, so the configuration runs from any folder; "" (none)
-// and "-" (stdout) stay.
-std::string absolute_path(const std::string& p) {
-    if (p.empty() || p == "-") return p;
-    return fs::absolute(p).lexically_normal().string();
-}
-
-}  // namespace
-
-std::string effective_config_yaml(const PlatformConfig& c, bool with_outputs) {
-    // Our own emitted text: nothing hostile to guard against when it is read back.
-    YAML::Node root = YAML::Load(c.merged_yaml);
-    if (!root.IsMap()) root = YAML::Node(YAML::NodeType::Map);
-    YAML::Node workload = root["workload"];
-    for (std::size_t k = 0; k < c.workload.npy_layers.size(); ++k) {
-        YAML::Node npy = workload["layers"][k]["npy"];
-        npy["w"] = absolute_path(c.workload.npy_layers[k].w);
-        npy["u"] = absolute_path(c.workload.npy_layers[k].u);
-        npy["bias"] = absolute_path(c.workload.npy_layers[k].bias);
-    }
-    if (!c.workload.inputs.empty()) workload["inputs"] = absolute_path(c.workload.inputs);
-    if (c.host.firmware != "elstm" && c.host.firmware != "lstm_cpu")
-        root["host"]["firmware"] = absolute_path(c.host.firmware);
-    if (!c.host.core.semihosting_root.empty())
-        root["host"]["semihosting"]["root"] = absolute_path(c.host.core.semihosting_root);
-    if (with_outputs) {
-        root["trace"]["vcd"] = absolute_path(c.vcd);
-        root["stats"] = absolute_path(c.stats);
-        if (!c.h_out.empty() || root["outputs"]) root["outputs"]["h"] = absolute_path(c.h_out);
-    } else {
-        for (const char* key : {"trace", "stats", "outputs"}) root.remove(key);
-    }
-    YAML::Emitter out;
-    out << root;
-    return std::string(out.c_str()) + "\n";
 }
 
 }  // namespace elstm

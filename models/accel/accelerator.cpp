@@ -438,7 +438,8 @@ void Accelerator::w_side() {
             std::size_t slowest_steps = 0;
             for (const Share& s : shares(L, steps)) {
                 SpmvPe& pe = *pes_[s.pe];
-                pe.assign(static_cast<int>(k * L.batch + s.first), PeState::wx);
+                const std::size_t first = k * L.batch + s.first;
+                pe.assign(static_cast<int>(first), static_cast<int>(first + s.steps - 1), PeState::wx);
                 working.push_back(&pe);
                 if (!slowest || pe.value_word_cycles(s.steps) > slowest->value_word_cycles(slowest_steps))
                     slowest = &pe, slowest_steps = s.steps;
@@ -689,7 +690,7 @@ void Accelerator::u_side() {
                 L.u_stage.resize(words);
                 u.data = L.u_stage.data();
             }
-            upe.assign(static_cast<int>(t), PeState::uh);
+            upe.assign(static_cast<int>(t), static_cast<int>(t), PeState::uh);
             uh_step.set_now(static_cast<std::int32_t>(t));
             u.on_first_slot = [&upe](Cycles first) { upe.start_at(first); };
             data->wait_done(post(L, std::move(u)));

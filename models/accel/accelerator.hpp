@@ -101,6 +101,9 @@ public:
     // Traced: 0 idle, 1 prolog, 2 main, 3 epilog; and the step the U·h PE is on (−1 idle).
     sim::TimedValue<std::uint8_t> phase;
     sim::TimedValue<std::int32_t> uh_step;
+    // Adds prefix.phase, prefix.uh_step and every part's signals to `file`: per PE
+    // prefix.<pe>.state/.step/.step_last, prefix.vpe.state, prefix.buf_<b>.fill.
+    void trace(sc_core::sc_trace_file* file, const std::string& prefix) const;
 
     // Called after every step of a layer (for progress reports): the run so far and the step.
     std::function<void(const LayerRun&, std::size_t step)> on_step;

@@ -80,4 +80,8 @@ double OnChipBuffer::area() const {
     return sram_area(static_cast<double>(config_.capacity) * config_.entry_bits, config_.ports);
 }
 
+void OnChipBuffer::trace(sc_core::sc_trace_file* file, const std::string& prefix) const {
+    sc_core::sc_trace(file, fill.signal, prefix + ".fill");
+}
+
 }  // namespace elstm

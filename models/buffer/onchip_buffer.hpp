@@ -42,6 +42,8 @@ public:
     double area() const;  // sram_area(capacity × entry_bits, ports)
 
     sim::TimedValue<std::int64_t> fill;
+    // Adds prefix.fill to `file`.
+    void trace(sc_core::sc_trace_file* file, const std::string& prefix) const;
 
 private:
     void check(std::size_t first, std::size_t count) const;

@@ -322,4 +322,8 @@ void RiscvCore::finish(CoreExit how) {
 
 void RiscvCore::stop_with(const std::string& error) { finish({false, 0, error}); }
 
+void RiscvCore::trace(sc_core::sc_trace_file* file, const std::string& prefix) const {
+    sc_core::sc_trace(file, state.signal, prefix + ".state");
+}
+
 }  // namespace elstm

@@ -55,6 +55,8 @@ public:
     std::uint64_t pc() const;
 
     sim::TimedValue<std::uint8_t> state;  // 0 running, 1 waiting for the accelerator, 2 stopped
+    // Adds prefix.state to `file`.
+    void trace(sc_core::sc_trace_file* file, const std::string& prefix) const;
 
     // Asked between the ISS's slices (at most kSliceInstructions each, a few milliseconds):
     // while it returns true the core hands control to the kernel after every slice instead of

@@ -140,4 +140,8 @@ void Dram::read_backdoor(std::uint64_t addr, void* data, std::size_t len) const 
     if (len) std::memcpy(data, memory_.get() + (addr - config_.base), len);
 }
 
+void Dram::trace(sc_core::sc_trace_file* file, const std::string& prefix) const {
+    sc_core::sc_trace(file, busy.signal, prefix + ".busy");
+}
+
 }  // namespace elstm

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "sim/clock.hpp"
@@ -46,6 +47,8 @@ public:
 
     // Accesses in flight (planned from each transaction's start and annotated duration).
     sim::TimedLevel busy;
+    // Adds prefix.busy to `file`.
+    void trace(sc_core::sc_trace_file* file, const std::string& prefix) const;
 
 private:
     void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);

@@ -61,4 +61,8 @@ void RoccDriver::run() {
     finished_event_.notify(sc_core::SC_ZERO_TIME);
 }
 
+void RoccDriver::trace(sc_core::sc_trace_file* file, const std::string& prefix) const {
+    sc_core::sc_trace(file, state.signal, prefix + ".state");
+}
+
 }  // namespace elstm

@@ -47,6 +47,8 @@ public:
     const sc_core::sc_event& finished_event() const { return finished_event_; }
 
     sim::TimedValue<std::uint8_t> state;  // 0 running, 1 waiting for the accelerator, 2 done
+    // Adds prefix.state to `file`.
+    void trace(sc_core::sc_trace_file* file, const std::string& prefix) const;
 
 private:
     void run();

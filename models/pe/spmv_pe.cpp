@@ -14,7 +14,7 @@ std::size_t count_role(const std::vector<PeConfig>& pes, PeRole role) {
 }
 
 SpmvPe::SpmvPe(sc_core::sc_module_name name, const PeConfig& config, const sim::Clock& clock)
-    : sc_module(name), state("state", clock), step("step", clock, -1), config_(config), clock_(clock) {}
+    : sc_module(name), state("state", clock), step("step", clock, -1), step_last("step_last", clock, -1), config_(config), clock_(clock) {}
 
 std::uint32_t SpmvPe::value_word_cycles(std::size_t steps) const {
     const unsigned per_step = (4 + config_.macc_per_cycle - 1) / config_.macc_per_cycle;
@@ -157,15 +157,16 @@ template void SpmvPe::multiply<double>(const MatrixRef&, const std::uint64_t*, s
                                        const std::vector<std::uint32_t>&, const std::vector<bool>*, const float* const*,
                                        double* const*, std::size_t, bool);
 
-void SpmvPe::assign(int t, PeState working) {
-    tasks_.push_back({t, working});
+void SpmvPe::assign(int first_step, int last_step, PeState working) {
+    tasks_.push_back({first_step, last_step, working});
     if (!active_) show_front();
 }
 
 void SpmvPe::show_front() {
     active_ = true;
     const Task& task = tasks_.front();
-    step.set_now(task.step);
+    step.set_now(task.first_step);
+    step_last.set_now(task.last_step);
     const bool working_now = task.started && task.first <= clock_.now();
     state.set_now(static_cast<std::uint8_t>(working_now ? task.working : PeState::stall));
     if (task.started && !working_now) state.set_at(task.first, static_cast<std::uint8_t>(task.working));
@@ -190,6 +191,13 @@ void SpmvPe::finish() {
     }
     state.set_now(static_cast<std::uint8_t>(PeState::idle));
     step.set_now(-1);
+    step_last.set_now(-1);
+}
+
+void SpmvPe::trace(sc_core::sc_trace_file* file, const std::string& prefix) const {
+    sc_core::sc_trace(file, state.signal, prefix + ".state");
+    sc_core::sc_trace(file, step.signal, prefix + ".step");
+    sc_core::sc_trace(file, step_last.signal, prefix + ".step_last");
 }
 
 }  // namespace elstm

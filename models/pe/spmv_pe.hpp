@@ -107,8 +107,9 @@ public:
 
     // Trace of the PE's tasks, in the order they are given. A task is assigned (the fused
     // SpMV PEs get batch k+1 while still on batch k); it shows once the one before it is
-    // finished: stalled, with its step, until its first word crosses the port, then working.
-    void assign(int step, PeState working);
+    // finished: stalled, with its steps [first_step, last_step] (a fused group, or one step),
+    // until its first word crosses the port, then working.
+    void assign(int first_step, int last_step, PeState working);
     void start_at(sim::Cycles first_slot);  // the first word of the oldest task not yet started
     void finish();                          // the current task is done
     std::uint64_t busy_cycles() const { return busy_cycles_; }
@@ -120,8 +121,12 @@ public:
         macs_ += macs;
     }
 
+    // Traced: the PE's state and the steps of its task, first and last (−1 idle).
     sim::TimedValue<std::uint8_t> state;
     sim::TimedValue<std::int32_t> step;
+    sim::TimedValue<std::int32_t> step_last;
+    // Adds prefix.state, prefix.step and prefix.step_last to `file`.
+    void trace(sc_core::sc_trace_file* file, const std::string& prefix) const;
 
 private:
     PeConfig config_;
@@ -130,7 +135,7 @@ private:
     DecodeCache cache_;
 
     struct Task {
-        int step;
+        int first_step, last_step;
         PeState working;
         bool started = false;
         sim::Cycles first = 0;

@@ -25,4 +25,8 @@ void VectorPe::plan_busy(sim::Cycles from, sim::Cycles to) {
     state.set_at(to, 0);
 }
 
+void VectorPe::trace(sc_core::sc_trace_file* file, const std::string& prefix) const {
+    sc_core::sc_trace(file, state.signal, prefix + ".state");
+}
+
 }  // namespace elstm

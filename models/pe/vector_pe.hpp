@@ -2,6 +2,7 @@
 #include <systemc>
 
 #include <cstdint>
+#include <string>
 
 #include "sim/clock.hpp"
 #include "sim/timed_signal.hpp"
@@ -28,6 +29,8 @@ public:
     void plan_busy(sim::Cycles from, sim::Cycles to);
 
     sim::TimedValue<std::uint8_t> state;  // 0 idle, 1 busy
+    // Adds prefix.state to `file`.
+    void trace(sc_core::sc_trace_file* file, const std::string& prefix) const;
 
 private:
     VectorPeConfig config_;

@@ -41,8 +41,27 @@ std::uint64_t PortTimeline::PaceIndex::before(sim::Cycles rel) const {
     return count;
 }
 
+namespace {
+
+// Reports the slots of a paced placement starting at `first`: a run of pace 1 as one range,
+// the words of a slower run one by one.
+void report_paced(sim::Cycles first, const std::vector<PaceRun>& pace, const PortTimeline::SlotRuns& slots) {
+    sim::Cycles t = first;
+    for (const PaceRun& r : pace) {
+        if (r.words == 0) continue;
+        if (r.cycles == 1) {
+            slots(t, t + r.words - 1);
+            t += r.words;
+            continue;
+        }
+        for (std::uint64_t i = 0; i < r.words; ++i, t += r.cycles) slots(t, t);
+    }
+}
+
+}  // namespace
+
 PortTimeline::Placement PortTimeline::place(sim::Cycles first, std::shared_ptr<const std::vector<PaceRun>> pace,
-                                            std::uint64_t words) {
+                                            std::uint64_t words, const SlotRuns& slots) {
     if (first < end_) throw std::logic_error("PortTimeline: slots placed out of order");
     if (words == 0) return {first, first, first + 1};
     Placed b{first, first + words - 1, words, total_, nullptr};
@@ -56,6 +75,10 @@ PortTimeline::Placement PortTimeline::place(sim::Cycles first, std::shared_ptr<c
         b.last = done - b.pace->last_pace;
     }
     const Placement p{first, b.last, done};
+    if (slots) {
+        if (b.pace) report_paced(first, *b.pace->runs, slots);
+        else slots(first, b.last);
+    }
     total_ += b.words;
     end_ = b.last + 1;
     placed_.push_back(std::move(b));
@@ -87,7 +110,7 @@ sim::Cycles PortTimeline::nth_free(sim::Cycles from, std::uint64_t n) const {
 }
 
 PortTimeline::Placement PortTimeline::place_in_free(sim::Cycles from, const std::vector<PaceRun>& pace,
-                                                    std::uint64_t words) const {
+                                                    std::uint64_t words, const SlotRuns& slots) const {
     Placement p{from, from, from + 1};
     if (words == 0) return p;
     const std::vector<PaceRun> ones{{words, 1}};
@@ -103,11 +126,13 @@ PortTimeline::Placement PortTimeline::place_in_free(sim::Cycles from, const std:
             if (first) p.first = s0;
             p.last = last;
             eligible = last + 1;
+            if (slots) report_free(s0, last, slots);
         } else {
             for (std::uint64_t i = 0; i < r.words; ++i) {
                 const sim::Cycles s = nth_free(eligible, 1);
                 if (first && i == 0) p.first = s;
                 p.last = s;
+                if (slots) slots(s, s);
                 eligible = s + r.cycles;
             }
         }
@@ -115,6 +140,16 @@ PortTimeline::Placement PortTimeline::place_in_free(sim::Cycles from, const std:
         p.done = eligible;
     }
     return p;
+}
+
+void PortTimeline::report_free(sim::Cycles from, sim::Cycles to, const SlotRuns& slots) const {
+    sim::Cycles run = from;  // start of the free run being gathered
+    for (sim::Cycles t = from; t <= to; ++t) {
+        if (!occupied(t)) continue;
+        if (t > run) slots(run, t - 1);
+        run = t + 1;
+    }
+    if (run <= to) slots(run, to);
 }
 
 void PortTimeline::forget_before(sim::Cycles t) {

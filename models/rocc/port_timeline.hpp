@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -22,11 +23,15 @@ public:
         sim::Cycles last = 0;   // last word's slot
         sim::Cycles done = 0;   // last slot + the last word's pace
     };
+    // Where a placement's words go, reported (when asked for: the per-cycle port trace) as
+    // runs of consecutive slots [from, to], in order.
+    using SlotRuns = std::function<void(sim::Cycles from, sim::Cycles to)>;
 
     // Occupies slots for `words` words: the first at `first`, each next one the previous
     // word's pace later (null or empty: back to back; every run at least 1 cycle). `first`
     // must come after every slot placed before.
-    Placement place(sim::Cycles first, std::shared_ptr<const std::vector<PaceRun>> pace, std::uint64_t words);
+    Placement place(sim::Cycles first, std::shared_ptr<const std::vector<PaceRun>> pace, std::uint64_t words,
+                    const SlotRuns& slots = {});
 
     // Slots in [0, t) that are occupied.
     std::uint64_t occupied_before(sim::Cycles t) const;
@@ -34,7 +39,8 @@ public:
     // The slot of the `n`-th (1-based) free slot at or after `from`.
     sim::Cycles nth_free(sim::Cycles from, std::uint64_t n) const;
     // Where the free slots of a burst paced by `pace` land, starting no earlier than `from`.
-    Placement place_in_free(sim::Cycles from, const std::vector<PaceRun>& pace, std::uint64_t words) const;
+    Placement place_in_free(sim::Cycles from, const std::vector<PaceRun>& pace, std::uint64_t words,
+                            const SlotRuns& slots = {}) const;
 
     // Drops bursts that end before t; queries before t are no longer asked.
     void forget_before(sim::Cycles t);
@@ -63,6 +69,9 @@ private:
         std::uint64_t before;                     // occupied slots in all earlier bursts, forgotten ones included
         std::shared_ptr<const PaceIndex> pace;   // null: back to back
     };
+
+    // Reports the free slots in [from, to] as runs.
+    void report_free(sim::Cycles from, sim::Cycles to, const SlotRuns& slots) const;
 
     std::deque<Placed> placed_;  // oldest first, not yet forgotten
     std::shared_ptr<const PaceIndex> last_index_;  // the next burst's, if it brings the same list

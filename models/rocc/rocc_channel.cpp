@@ -46,6 +46,15 @@ RoccChannel::RoccChannel(sc_core::sc_module_name name, const RoccChannelConfig& 
     SC_METHOD(update_owner);
     sensitive << w_side.signal << u_side.signal;
     if (config_.timing == PortTiming::exact) SC_THREAD(arbiter);
+    if (config_.trace_port_cycles) port_cycles_ = std::make_unique<PortCycleTrace>("port_cycles", clock);
+}
+
+void RoccChannel::trace(sc_core::sc_trace_file* file, const std::string& prefix) const {
+    sc_core::sc_trace(file, owner, prefix + ".owner");
+    sc_core::sc_trace(file, w_side.signal, prefix + ".w_side");
+    sc_core::sc_trace(file, u_side.signal, prefix + ".u_side");
+    sc_core::sc_trace(file, words_moved.signal, prefix + ".words");
+    if (port_cycles_) sc_core::sc_trace(file, port_cycles_->port, prefix + ".port");
 }
 
 bool RoccChannel::issue(const RoccCommand& cmd) {
@@ -134,15 +143,19 @@ void RoccChannel::plan_fast(Pending& p) {
     const Cycles eligible = first_eligible(start);
     w_slots_.forget_before(clock_.now());
 
+    PortTimeline::SlotRuns slots;
+    if (port_cycles_) {
+        slots = [this, user = p.burst.user](Cycles from, Cycles to) { port_cycles_->slots(user, from, to); };
+    }
     PortTimeline::Placement at;
     if (w) {
-        at = w_slots_.place(eligible, p.burst.shared_pace, words);
+        at = w_slots_.place(eligible, p.burst.shared_pace, words, slots);
         // The U side never plans ahead of the W side's plans: its bursts wait on data the
         // W side produces. A W burst landing under planned U slots would be a controller bug.
         if (sides_[1].any && sides_[1].last_slot >= at.first)
             SC_REPORT_ERROR(name(), "fast timing: a W-side burst was planned under planned U-side slots");
     } else {
-        at = w_slots_.place_in_free(eligible, pace_of(p.burst), words);
+        at = w_slots_.place_in_free(eligible, pace_of(p.burst), words, slots);
     }
     p.timing = {start, at.first, at.last, at.done};
     side.last_slot = at.last;
@@ -303,6 +316,7 @@ void RoccChannel::grant(Side& side, Cycles now) {
         if (p.burst.on_first_slot) p.burst.on_first_slot(now);
     }
     transfer(p, side.word, 1, now);
+    if (port_cycles_) port_cycles_->slots(p.burst.user, now, now);
     std::uint32_t pace = 1;
     const std::vector<PaceRun>& runs = pace_of(p.burst);
     if (!runs.empty()) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "rocc/port_cycle_trace.hpp"
 #include "rocc/port_timeline.hpp"
 #include "rocc/rocc_if.hpp"
 #include "sim/clock.hpp"
@@ -29,10 +30,8 @@ struct RoccChannelConfig {
     sim::Cycles memory_latency = 30;// cycles from a burst's request to its first word (the DRAM's latency)
     PortTiming timing = PortTiming::fast;
     std::size_t command_queue = 2;  // commands buffered before issue() blocks
+    bool trace_port_cycles = false; // keep the port's word-by-word trace (port_cycles())
 };
-
-// Port owner code while both sides move words (W and U interleaved).
-constexpr std::uint8_t kPortShared = 7;
 
 // The RoCC channel: command/response queues and the accelerator's data port to memory
 // through a TLM-2.0 initiator socket. One word crosses the port per cycle; W-side users
@@ -67,6 +66,10 @@ public:
     sim::TimedValue<std::uint8_t> u_side;
     sc_core::sc_signal<std::uint8_t> owner;
     sim::TimedLevel words_moved;
+    // With config().trace_port_cycles: whose word crosses the port in each cycle; else null.
+    const PortCycleTrace* port_cycles() const { return port_cycles_.get(); }
+    // Adds prefix.owner, .w_side, .u_side, .words (and .port with the word-by-word trace) to `file`.
+    void trace(sc_core::sc_trace_file* file, const std::string& prefix) const;
 
 private:
     struct Pending {
@@ -126,6 +129,7 @@ private:
     bool dmi_known_ = false;
     bool dmi_granted_ = false;
     bool viewed_ = false;  // views into the window were handed out
+    std::unique_ptr<PortCycleTrace> port_cycles_;
 };
 
 }  // namespace elstm

@@ -59,6 +59,8 @@ enum class PortUser : std::uint8_t { idle = 0, x = 1, bias = 2, table = 3, w = 4
 constexpr int kPortUsers = 7;
 const char* port_user_name(PortUser user);
 inline bool is_w_side(PortUser user) { return user != PortUser::u && user != PortUser::store; }
+// Port owner code while both sides move words (W and U interleaved).
+constexpr std::uint8_t kPortShared = 7;
 
 struct MemRegion {
     std::uint64_t addr = 0;   // 8-byte aligned

@@ -41,9 +41,9 @@ struct Rig {
     std::vector<BurstTiming> timings;
     std::unique_ptr<test::Thread> w_thread, u_thread;
 
-    Rig(const char* name, PortTiming timing, Cycles latency, bool in_place = false)
+    Rig(const char* name, PortTiming timing, Cycles latency, bool in_place = false, bool port_cycles = false)
         : dram((std::string(name) + "_dram").c_str(), dram_config(latency), clock),
-          rocc((std::string(name) + "_rocc").c_str(), channel_config(timing, latency), clock, {0}) {
+          rocc((std::string(name) + "_rocc").c_str(), channel_config(timing, latency, port_cycles), clock, {0}) {
         rocc.mem.bind(dram.socket);
         for (std::uint64_t i = 0; i < 16; ++i) dram.write_backdoor(kBase + 8 * i, &i, 8);
         timings.resize(3);
@@ -68,10 +68,11 @@ struct Rig {
         c.latency = latency;
         return c;
     }
-    static RoccChannelConfig channel_config(PortTiming timing, Cycles latency) {
+    static RoccChannelConfig channel_config(PortTiming timing, Cycles latency, bool port_cycles = false) {
         RoccChannelConfig c;
         c.timing = timing;
         c.memory_latency = latency;
+        c.trace_port_cycles = port_cycles;
         return c;
     }
 };
@@ -122,6 +123,38 @@ TEST(RoccChannel, OwnerTraceShowsTheInterleave) {
     // W alone at 1–2, both sides 3–8, U alone 9–10, idle at 11, store 12–13, idle at 14.
     const std::vector<E> want{{1, 4}, {3, kPortShared}, {9, 5}, {11, 0}, {12, 6}, {14, 0}};
     EXPECT_EQ(owner.changes, want);
+}
+
+// A signal's changes as a VCD records them: its value once each cycle's delta cycles are
+// over (within a cycle the exact arbiter may first end a word's slot, then grant the next).
+std::vector<std::pair<Cycles, std::uint8_t>> settled(const std::vector<std::pair<Cycles, std::uint8_t>>& changes) {
+    std::vector<std::pair<Cycles, std::uint8_t>> out;
+    for (const auto& c : changes) {
+        if (!out.empty() && out.back().first == c.first) out.pop_back();
+        if (out.empty() || out.back().second != c.second) out.push_back(c);
+    }
+    return out;
+}
+
+// trace.port: cycle. The scenario's slots word by word (as in WPacesAndUFillsTheGapsInBothModes):
+// W at 1, 2, 5, 8, though U is eligible from cycle 1 too; U in 3, 4, 6, 7, 9, 10; the store
+// at 12, 13. One user per cycle, in both modes alike.
+TEST(RoccChannel, PortCycleTraceShowsEveryWordAtItsSlot) {
+    Rig fast("fast", PortTiming::fast, 0, false, true), exact("exact", PortTiming::exact, 0, false, true);
+    ASSERT_NE(fast.rocc.port_cycles(), nullptr);
+    test::ChangeLog<std::uint8_t> fast_port("fast_port", fast.rocc.port_cycles()->port, fast.clock);
+    test::ChangeLog<std::uint8_t> exact_port("exact_port", exact.rocc.port_cycles()->port, exact.clock);
+    sc_core::sc_start();
+    using E = test::ChangeLog<std::uint8_t>::Entry;
+    const std::uint8_t w = 4, u = 5, store = 6;
+    const std::vector<E> want{{1, w}, {3, u}, {5, w}, {6, u}, {8, w}, {9, u}, {11, 0}, {12, store}, {14, 0}};
+    EXPECT_EQ(fast_port.changes, want);
+    EXPECT_EQ(settled(exact_port.changes), want);
+}
+
+TEST(RoccChannel, NoPortCycleTraceByDefault) {
+    Rig fast("fast", PortTiming::fast, 0);
+    EXPECT_EQ(fast.rocc.port_cycles(), nullptr);
 }
 
 // In place, the same bursts take the same slots and the DRAM serves and counts the same

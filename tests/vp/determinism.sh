@@ -24,6 +24,12 @@ for timing in fast exact; do
 $(diff <(grep -v 'wall' $timing.1.out) <(grep -v 'wall' $timing.2.out))"
 done
 
+# trace.port: cycle (the port word by word) is as deterministic, whatever the folder and names.
+must_pass cycle.1 --config "$quick" --set trace.port=cycle --vcd a/cycle.vcd --quiet
+(cd b && must_pass ../cycle.2 --config "$quick" --set trace.port=cycle --vcd "$tmp/b/cycle.x.vcd" --quiet)
+grep -q ' port ' a/cycle.vcd || fail "trace.port=cycle: no rocc.port in the VCD"
+cmp a/cycle.vcd b/cycle.x.vcd || fail "trace.port=cycle: two runs of quick.yaml give different VCDs"
+
 # Fast and exact differ only in the timing field of the stats (and DRAM accesses: exact makes one
 # per word); the cycle counts are covered by exact_vs_fast.sh.
 [ "$(json a/fast.json 's["cycles"]')" = "$(json a/exact.json 's["cycles"]')" ] || fail "fast and exact cycles differ"

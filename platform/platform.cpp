@@ -217,7 +217,7 @@ std::vector<std::vector<float>> fp32_reference_outputs(const WorkloadImage& imag
 class StopPoller : public sc_core::sc_module {
 public:
     StopPoller(sc_core::sc_module_name name, const sc_core::sc_signal<std::uint8_t>& host_state,
-               const sim::Clock& clock, std::function<bool()> requested)
+               sim::Clock clock, std::function<bool()> requested)
         : sc_module(name), host_state_(host_state), clock_(clock), requested_(std::move(requested)) {
         SC_HAS_PROCESS(StopPoller);
         SC_THREAD(run);
@@ -238,7 +238,7 @@ private:
     }
 
     const sc_core::sc_signal<std::uint8_t>& host_state_;
-    const sim::Clock& clock_;
+    sim::Clock clock_;
     std::function<bool()> requested_;
     bool stopped_ = false;
 };

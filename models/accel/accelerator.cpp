@@ -121,7 +121,7 @@ struct Accelerator::LayerState {
     Cycles first_w_done = 0, last_w_done = 0;
 };
 
-Accelerator::Accelerator(sc_core::sc_module_name name, const AcceleratorConfig& config, const sim::Clock& clock)
+Accelerator::Accelerator(sc_core::sc_module_name name, const AcceleratorConfig& config, sim::Clock clock)
     : sc_module(name),
       cmd("cmd"),
       data("data"),

@@ -82,7 +82,7 @@ public:
     sc_core::sc_port<RoccAccelIf> cmd;
     sc_core::sc_port<RoccDataIf> data;
 
-    Accelerator(sc_core::sc_module_name name, const AcceleratorConfig& config, const sim::Clock& clock);
+    Accelerator(sc_core::sc_module_name name, const AcceleratorConfig& config, sim::Clock clock);
     ~Accelerator() override;
 
     // The funct values the instruction controller decodes.
@@ -140,7 +140,7 @@ private:
     void wait_count(const std::size_t& counter, std::size_t at_least, const sc_core::sc_event& ev);
 
     AcceleratorConfig config_;
-    const sim::Clock& clock_;
+    sim::Clock clock_;
     std::vector<std::unique_ptr<SpmvPe>> pes_;
     std::unique_ptr<VectorPe> vector_pe_;
     OnChipBuffer buf_x_, buf_wx_, buf_uh_, buf_h_, buf_c_, buf_bias_, buf_table_;

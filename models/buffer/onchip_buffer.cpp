@@ -11,7 +11,7 @@ static_assert(sizeof(float) == sizeof(std::uint32_t), "entries are 32-bit words"
 namespace elstm {
 
 OnChipBuffer::OnChipBuffer(sc_core::sc_module_name name, const BufferConfig& config,
-                           const sim::Clock& clock)
+                           sim::Clock clock)
     : sc_module(name), fill("fill", clock, 0), config_(config) {
     const std::string who = "buffer " + std::string(this->name());
     if (config_.capacity == 0) throw Error(who + ": capacity must be > 0 entries");

@@ -87,7 +87,7 @@ private:
     RiscvCore& core_;
 };
 
-RiscvCore::RiscvCore(sc_core::sc_module_name name, const CoreConfig& config, const sim::Clock& clock,
+RiscvCore::RiscvCore(sc_core::sc_module_name name, const CoreConfig& config, sim::Clock clock,
                      std::uint64_t entry, std::ostream& console)
     : sc_module(name),
       mem("mem"),

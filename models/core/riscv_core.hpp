@@ -44,7 +44,7 @@ public:
     tlm_utils::simple_initiator_socket<RiscvCore> mem;
     sc_core::sc_port<RoccCoreIf> rocc;
 
-    RiscvCore(sc_core::sc_module_name name, const CoreConfig& config, const sim::Clock& clock,
+    RiscvCore(sc_core::sc_module_name name, const CoreConfig& config, sim::Clock clock,
               std::uint64_t entry, std::ostream& console);
     ~RiscvCore() override;
 
@@ -90,7 +90,7 @@ private:
     void stop_with(const std::string& error);
 
     CoreConfig config_;
-    const sim::Clock& clock_;
+    sim::Clock clock_;
     std::uint64_t entry_;
     std::ostream& console_;
     std::uint32_t max_cpi_;           // the slowest instruction class: bounds a slice's cycles

@@ -29,7 +29,7 @@ const std::vector<PaceRun>& pace_of(const Burst& b) {
 }  // namespace
 
 RoccChannel::RoccChannel(sc_core::sc_module_name name, const RoccChannelConfig& config,
-                         const sim::Clock& clock, std::set<std::uint8_t> known_functs)
+                         sim::Clock clock, std::set<std::uint8_t> known_functs)
     : sc_module(name),
       mem("mem"),
       w_side("w_side", clock),

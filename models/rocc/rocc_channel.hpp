@@ -45,7 +45,7 @@ public:
     tlm_utils::simple_initiator_socket<RoccChannel> mem;
 
     RoccChannel(sc_core::sc_module_name name, const RoccChannelConfig& config,
-                const sim::Clock& clock, std::set<std::uint8_t> known_functs);
+                sim::Clock clock, std::set<std::uint8_t> known_functs);
 
     bool issue(const RoccCommand& cmd) override;
     RoccResponse wait_response() override;
@@ -109,7 +109,7 @@ private:
     void invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
 
     RoccChannelConfig config_;
-    const sim::Clock& clock_;
+    sim::Clock clock_;
     std::set<std::uint8_t> known_functs_;
     sc_core::sc_fifo<RoccCommand> commands_;
     sc_core::sc_fifo<RoccResponse> responses_;

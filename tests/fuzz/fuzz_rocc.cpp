@@ -111,7 +111,7 @@ class Driver : public sc_core::sc_module {
 public:
     sc_core::sc_port<RoccCoreIf> rocc;
 
-    Driver(sc_core::sc_module_name name, std::vector<RoccCommand> commands, const sim::Clock& clock)
+    Driver(sc_core::sc_module_name name, std::vector<RoccCommand> commands, sim::Clock clock)
         : sc_module(name), rocc("rocc"), commands_(std::move(commands)), clock_(clock) {
         SC_HAS_PROCESS(Driver);
         SC_THREAD(run);
@@ -141,7 +141,7 @@ private:
     }
 
     std::vector<RoccCommand> commands_;
-    const sim::Clock& clock_;
+    sim::Clock clock_;
 };
 
 AcceleratorConfig accelerator_config() {

@@ -68,7 +68,7 @@ class ChangeLog : public sc_core::sc_module {
 public:
     using Entry = std::pair<sim::Cycles, T>;
 
-    ChangeLog(sc_core::sc_module_name name, const sc_core::sc_signal<T>& signal, const sim::Clock& clock)
+    ChangeLog(sc_core::sc_module_name name, const sc_core::sc_signal<T>& signal, sim::Clock clock)
         : sc_module(name), signal_(signal), clock_(clock) {
         SC_HAS_PROCESS(ChangeLog);
         SC_METHOD(record);
@@ -82,7 +82,7 @@ private:
     void record() { changes.emplace_back(clock_.now(), signal_.read()); }
 
     const sc_core::sc_signal<T>& signal_;
-    const sim::Clock& clock_;
+    sim::Clock clock_;
 };
 
 // Runs `action` with model errors set to throw; returns "<msg type>: <message>" of the

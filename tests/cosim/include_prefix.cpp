@@ -1,0 +1,14 @@
+// A user's translation unit with only <build>/include (as <prefix>/include of an installation)
+// and its own folder on the include path: the platform's headers come in by <elstm_vp/...>,
+// and the user's own "stats.hpp" and "sim/clock.hpp" stay the user's (user/sim/clock.hpp stops
+// the compile if a platform header reaches it).
+#include <elstm_vp/accel/accelerator.hpp>
+#include <elstm_vp/dram/dram.hpp>
+#include <elstm_vp/platform/platform.hpp>
+#include <elstm_vp/platform/stats.hpp>
+#include <elstm_vp/platform/yaml_config.hpp>
+#include <elstm_vp/rocc/rocc_channel.hpp>
+
+#include "stats.hpp"
+
+int main() { return UserStats{}.value == 7 && elstm::kImageOffset == (1u << 20) ? 0 : 1; }

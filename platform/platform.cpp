@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include "builtin_firmware.hpp"
 #include "core/elf_loader.hpp"
 #include "elstm_desc.h"
 #include "numeric/error.hpp"
@@ -381,8 +382,8 @@ void Platform::load_descriptor() {
 }
 
 // Built-in firmware: next to the running executable (build/firmware, or bin/firmware of an
-// installation), else where this library was installed or built (a co-simulation user's own
-// program lives elsewhere).
+// installation), else where this library was built; load_firmware falls back on the copy
+// compiled into the library.
 std::string firmware_path(const std::string& name) {
     if (name != "elstm" && name != "lstm_cpu") return name;
     std::vector<std::string> dirs;
@@ -392,7 +393,6 @@ std::string firmware_path(const std::string& name) {
         const std::string path(exe, static_cast<std::size_t>(len));
         dirs.push_back(path.substr(0, path.rfind('/')) + "/firmware");
     }
-    dirs.push_back(ELSTM_INSTALL_FIRMWARE_DIR);
     dirs.push_back(ELSTM_BUILD_FIRMWARE_DIR);
     for (const std::string& dir : dirs) {
         const std::string elf = dir + "/" + name + ".elf";
@@ -403,7 +403,10 @@ std::string firmware_path(const std::string& name) {
 
 void Platform::load_firmware() {
     const std::string path = firmware_path(config_.host.firmware);
-    const ElfImage elf = load_elf(path);
+    const std::vector<std::uint8_t> builtin = builtin_firmware(config_.host.firmware);
+    const ElfImage elf = !builtin.empty() && !std::filesystem::exists(path)
+                             ? load_elf_bytes(builtin, "built-in " + config_.host.firmware + ".elf")
+                             : load_elf(path);
     for (const ElfSegment& seg : elf.segments) {
         // The firmware owns everything below the descriptor; a segment elsewhere would overwrite
         // the workload (or miss the DRAM altogether).

@@ -41,7 +41,7 @@ struct CoreExit {
 // console and exit. Its console output goes to `console` (std::cout by default).
 class RiscvCore : public sc_core::sc_module {
 public:
-    tlm_utils::simple_initiator_socket<RiscvCore> mem;
+    tlm_utils::simple_initiator_socket<RiscvCore, 64> mem;
     sc_core::sc_port<RoccCoreIf> rocc;
 
     RiscvCore(sc_core::sc_module_name name, const CoreConfig& config, sim::Clock clock,

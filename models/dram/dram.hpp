@@ -30,7 +30,7 @@ struct DramConfig {
 // copies nothing and costs and counts as any other.
 class Dram : public sc_core::sc_module {
 public:
-    tlm_utils::simple_target_socket<Dram> socket;
+    tlm_utils::simple_target_socket<Dram, 64> socket;
 
     Dram(sc_core::sc_module_name name, const DramConfig& config, sim::Clock clock);
 

@@ -42,7 +42,8 @@ class RoccChannel : public sc_core::sc_module,
                     public RoccAccelIf,
                     public RoccDataIf {
 public:
-    tlm_utils::simple_initiator_socket<RoccChannel> mem;
+    // 64 bits wide, as the RoCC data path.
+    tlm_utils::simple_initiator_socket<RoccChannel, 64> mem;
 
     RoccChannel(sc_core::sc_module_name name, const RoccChannelConfig& config,
                 sim::Clock clock, std::set<std::uint8_t> known_functs);
@@ -97,7 +98,8 @@ private:
     sim::Cycles first_eligible(sim::Cycles start) const { return start + 1 + config_.memory_latency; }
     void plan_fast(Pending& p);
     void trace_burst(const Pending& p);
-    void transfer(Pending& p, std::uint64_t first_word, std::uint64_t count, sim::Cycles at);
+    // Returns the cycles the memory took beyond the channel's plan (0 with the elstm Dram).
+    sim::Cycles transfer(Pending& p, std::uint64_t first_word, std::uint64_t count, sim::Cycles at);
     void finish(Pending& p);
     void arbiter();         // exact mode
     void grant(Side& side, sim::Cycles now);

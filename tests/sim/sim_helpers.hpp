@@ -29,7 +29,7 @@ private:
 // A TLM-2.0 initiator whose thread runs `body`; `transport` drives its socket.
 class Initiator : public sc_core::sc_module {
 public:
-    tlm_utils::simple_initiator_socket<Initiator> socket;
+    tlm_utils::simple_initiator_socket<Initiator, 64> socket;
 
     Initiator(sc_core::sc_module_name name, std::function<void(Initiator&)> body)
         : sc_module(name), socket("socket"), body_(std::move(body)) {

@@ -18,7 +18,7 @@ restore() {
 trap restore EXIT
 
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
-for example in cosim interconnect platform; do
+for example in cosim interconnect dma_contention platform; do
   cmake -S "examples/$example" -B "$work/examples/$example" -DCMAKE_PREFIX_PATH="$work/prefix" \
     -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON >/dev/null
   found=$(sed -n 's/^elstm_vp_DIR:PATH=//p' "$work/examples/$example/CMakeCache.txt")
@@ -34,5 +34,6 @@ mv "$work/prefix" "$work/moved-prefix"
 export SC_COPYRIGHT_MESSAGE=DISABLE
 "$work/examples/cosim/cosim"
 "$work/examples/interconnect/interconnect"
+"$work/examples/dma_contention/dma_contention"
 "$work/examples/platform/platform" configs/quick.yaml host.kind=core host.firmware=elstm trace.vcd=
 echo "installed_package.sh: the examples ran from a moved prefix with the build tree gone"

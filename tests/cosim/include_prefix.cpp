@@ -1,7 +1,8 @@
 // A user's translation unit with only <build>/include (as <prefix>/include of an installation)
-// and its own folder on the include path: the platform's headers come in by <elstm_vp/...>,
-// and the user's own "stats.hpp" and "sim/clock.hpp" stay the user's (user/sim/clock.hpp stops
-// the compile if a platform header reaches it).
+// and its own folder user/ on the include path: the platform's headers come in by
+// <elstm_vp/...>, and the user's own headers of the platform's names stay the user's:
+// user/sim/clock.hpp and user/stats.hpp stop the compile if a platform header reaches them,
+// and this file's own "stats.hpp" (beside it) is the user's.
 #include <elstm_vp/accel/accelerator.hpp>
 #include <elstm_vp/dram/dram.hpp>
 #include <elstm_vp/platform/platform.hpp>

@@ -1,5 +1,2 @@
 #pragma once
-// The user's own header of the same name as the platform's platform/stats.hpp.
-struct UserStats {
-    int value = 7;
-};
+#error "a platform header included the user's own stats.hpp instead of <elstm_vp/platform/stats.hpp>"

@@ -12,4 +12,5 @@
 
 #include "stats.hpp"
 
-int main() { return UserStats{}.value == 7 && elstm::kImageOffset == (1u << 20) ? 0 : 1; }
+// SystemC's own main calls sc_main.
+int sc_main(int, char*[]) { return UserStats{}.value == 7 && elstm::kImageOffset == (1u << 20) ? 0 : 1; }

@@ -11,10 +11,10 @@
 
 #include "elstm_version.hpp"
 
-#include "numeric/esell.hpp"
-#include "numeric/esell_spmv.hpp"
-#include "numeric/formats.hpp"
-#include "numeric/workload.hpp"
+#include <elstm_vp/numeric/esell.hpp>
+#include <elstm_vp/numeric/esell_spmv.hpp>
+#include <elstm_vp/numeric/formats.hpp>
+#include <elstm_vp/numeric/workload.hpp>
 
 namespace elstm {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "core/rv_iss.hpp"
+#include <elstm_vp/core/rv_iss.hpp>
 #include "elstm_version.hpp"
 
 namespace {

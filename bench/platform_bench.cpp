@@ -14,10 +14,10 @@
 #include <sys/resource.h>
 
 #include "elstm_version.hpp"
-#include "numeric/error.hpp"
-#include "numeric/lstm.hpp"
-#include "numeric/workload.hpp"
-#include "platform.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/lstm.hpp>
+#include <elstm_vp/numeric/workload.hpp>
+#include <elstm_vp/platform/platform.hpp>
 
 namespace po = boost::program_options;
 

@@ -21,9 +21,10 @@ install(TARGETS elstm_vp elstm_platform elstm_platform_config elstm_models elstm
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(EXPORT elstm_vp_targets NAMESPACE elstm_vp:: FILE elstm_vpTargets.cmake DESTINATION ${elstm_cmake_dir})
 
-# Headers keep the paths the sources include them by: "accel/accelerator.hpp",
-# "numeric/esell.hpp", "platform/platform.hpp" (and "platform.hpp", see the platform targets'
-# include directories), "elstm_desc.h".
+# Headers under one prefix, by the paths the sources include them by (the build tree offers the
+# same, cmake/ElstmIncludeTree.cmake): <elstm_vp/accel/accelerator.hpp>,
+# <elstm_vp/numeric/esell.hpp>, <elstm_vp/platform/platform.hpp>, <elstm_vp/elstm_desc.h>; users
+# have only <prefix>/include on their include path.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/models/ DESTINATION ${elstm_include_dir} FILES_MATCHING PATTERN "*.hpp")
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/platform/ DESTINATION ${elstm_include_dir}/platform
   FILES_MATCHING PATTERN "*.hpp")

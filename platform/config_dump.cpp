@@ -4,7 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "yaml_config.hpp"
+#include <elstm_vp/platform/yaml_config.hpp>
 
 namespace fs = std::filesystem;
 

@@ -1,4 +1,4 @@
-#include "gtkwave_view.hpp"
+#include <elstm_vp/platform/gtkwave_view.hpp>
 
 #include <algorithm>
 #include <array>
@@ -6,9 +6,9 @@
 #include <sstream>
 #include <utility>
 
-#include "output_file.hpp"
-#include "output_path.hpp"
-#include "rocc/rocc_if.hpp"
+#include <elstm_vp/platform/output_file.hpp>
+#include <elstm_vp/platform/output_path.hpp>
+#include <elstm_vp/rocc/rocc_if.hpp>
 
 namespace elstm {
 

@@ -1,8 +1,8 @@
-#include "h_outputs.hpp"
+#include <elstm_vp/platform/h_outputs.hpp>
 
-#include "numeric/npy.hpp"
-#include "output_file.hpp"
-#include "platform.hpp"
+#include <elstm_vp/numeric/npy.hpp>
+#include <elstm_vp/platform/output_file.hpp>
+#include <elstm_vp/platform/platform.hpp>
 
 namespace elstm {
 

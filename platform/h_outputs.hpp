@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "output_path.hpp"
+#include <elstm_vp/platform/output_path.hpp>
 
 // outputs.h (--h-out): every step's h of every sequence, as the run left it in DRAM, one
 // float32 .npy file per layer of shape (sequences, steps, hidden). One file per layer whatever

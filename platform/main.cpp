@@ -17,13 +17,13 @@
 #include <unistd.h>  // isatty
 
 #include "elstm_version.hpp"
-#include "gtkwave_view.hpp"
-#include "h_outputs.hpp"
-#include "numeric/error.hpp"
-#include "output_file.hpp"
-#include "platform.hpp"
-#include "stats.hpp"
-#include "yaml_config.hpp"
+#include <elstm_vp/platform/gtkwave_view.hpp>
+#include <elstm_vp/platform/h_outputs.hpp>
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/platform/output_file.hpp>
+#include <elstm_vp/platform/platform.hpp>
+#include <elstm_vp/platform/stats.hpp>
+#include <elstm_vp/platform/yaml_config.hpp>
 
 namespace po = boost::program_options;
 

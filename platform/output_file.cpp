@@ -1,4 +1,4 @@
-#include "output_file.hpp"
+#include <elstm_vp/platform/output_file.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -6,7 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "output_path.hpp"
+#include <elstm_vp/platform/output_path.hpp>
 
 namespace elstm {
 

@@ -1,4 +1,4 @@
-#include "output_path.hpp"
+#include <elstm_vp/platform/output_path.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "numeric/error.hpp"
+#include <elstm_vp/numeric/error.hpp>
 
 namespace elstm {
 

@@ -1,4 +1,4 @@
-#include "platform.hpp"
+#include <elstm_vp/platform/platform.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -12,16 +12,17 @@
 
 #include <unistd.h>
 
-#include "core/elf_loader.hpp"
+#include <elstm_vp/platform/builtin_firmware.hpp>
+#include <elstm_vp/core/elf_loader.hpp>
 #include "elstm_desc.h"
-#include "numeric/error.hpp"
-#include "numeric/hex.hpp"
-#include "numeric/npy.hpp"
-#include "numeric/workload.hpp"
-#include "gtkwave_view.hpp"
-#include "output_file.hpp"
-#include "workload_inputs.hpp"
-#include "workload_size.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/hex.hpp>
+#include <elstm_vp/numeric/npy.hpp>
+#include <elstm_vp/numeric/workload.hpp>
+#include <elstm_vp/platform/gtkwave_view.hpp>
+#include <elstm_vp/platform/output_file.hpp>
+#include <elstm_vp/platform/workload_inputs.hpp>
+#include <elstm_vp/platform/workload_size.hpp>
 
 namespace elstm {
 
@@ -220,7 +221,7 @@ std::vector<std::vector<float>> fp32_reference_outputs(const WorkloadImage& imag
 class StopPoller : public sc_core::sc_module {
 public:
     StopPoller(sc_core::sc_module_name name, const sc_core::sc_signal<std::uint8_t>& host_state,
-               const sim::Clock& clock, std::function<bool()> requested)
+               sim::Clock clock, std::function<bool()> requested)
         : sc_module(name), host_state_(host_state), clock_(clock), requested_(std::move(requested)) {
         SC_HAS_PROCESS(StopPoller);
         SC_THREAD(run);
@@ -241,7 +242,7 @@ private:
     }
 
     const sc_core::sc_signal<std::uint8_t>& host_state_;
-    const sim::Clock& clock_;
+    sim::Clock clock_;
     std::function<bool()> requested_;
     bool stopped_ = false;
 };
@@ -396,8 +397,8 @@ void Platform::load_descriptor() {
 }
 
 // Built-in firmware: next to the running executable (build/firmware, or bin/firmware of an
-// installation), else where this library was installed or built (a co-simulation user's own
-// program lives elsewhere).
+// installation), else where this library was built; load_firmware falls back on the copy
+// compiled into the library.
 std::string firmware_path(const std::string& name) {
     if (name != "elstm" && name != "lstm_cpu") return name;
     std::vector<std::string> dirs;
@@ -407,7 +408,6 @@ std::string firmware_path(const std::string& name) {
         const std::string path(exe, static_cast<std::size_t>(len));
         dirs.push_back(path.substr(0, path.rfind('/')) + "/firmware");
     }
-    dirs.push_back(ELSTM_INSTALL_FIRMWARE_DIR);
     dirs.push_back(ELSTM_BUILD_FIRMWARE_DIR);
     for (const std::string& dir : dirs) {
         const std::string elf = dir + "/" + name + ".elf";
@@ -418,7 +418,10 @@ std::string firmware_path(const std::string& name) {
 
 void Platform::load_firmware() {
     const std::string path = firmware_path(config_.host.firmware);
-    const ElfImage elf = load_elf(path);
+    const std::vector<std::uint8_t> builtin = builtin_firmware(config_.host.firmware);
+    const ElfImage elf = !builtin.empty() && !std::filesystem::exists(path)
+                             ? load_elf_bytes(builtin, "built-in " + config_.host.firmware + ".elf")
+                             : load_elf(path);
     for (const ElfSegment& seg : elf.segments) {
         // The firmware owns everything below the descriptor; a segment elsewhere would overwrite
         // the workload (or miss the DRAM altogether).
@@ -475,7 +478,7 @@ std::vector<LayerCommands> Platform::host_program() const {
 }
 
 // With trace.tlm, through a TransactionLog; else directly (no logging cost).
-void Platform::bind_to_bus(tlm::tlm_initiator_socket<>& socket, const char* initiator) {
+void Platform::bind_to_bus(tlm::tlm_initiator_socket<64>& socket, const char* initiator) {
     if (config_.tlm.empty()) {
         socket.bind(bus_->initiators);
         return;

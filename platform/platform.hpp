@@ -7,20 +7,20 @@
 #include <string>
 #include <vector>
 
-#include "accel/accelerator.hpp"
-#include "bus/memory_bus.hpp"
-#include "bus/transaction_log.hpp"
-#include "core/riscv_core.hpp"
-#include "driver/rocc_driver.hpp"
-#include "dram/dram.hpp"
-#include "numeric/esell.hpp"
-#include "numeric/lstm.hpp"
-#include "numeric/lstm_variant.hpp"
-#include "numeric/packed_matrix.hpp"
-#include "output_path.hpp"
-#include "platform_config.hpp"
-#include "rocc/rocc_channel.hpp"
-#include "sim/clock.hpp"
+#include <elstm_vp/accel/accelerator.hpp>
+#include <elstm_vp/bus/memory_bus.hpp>
+#include <elstm_vp/bus/transaction_log.hpp>
+#include <elstm_vp/core/riscv_core.hpp>
+#include <elstm_vp/driver/rocc_driver.hpp>
+#include <elstm_vp/dram/dram.hpp>
+#include <elstm_vp/numeric/esell.hpp>
+#include <elstm_vp/numeric/lstm.hpp>
+#include <elstm_vp/numeric/lstm_variant.hpp>
+#include <elstm_vp/numeric/packed_matrix.hpp>
+#include <elstm_vp/platform/output_path.hpp>
+#include <elstm_vp/platform/platform_config.hpp>
+#include <elstm_vp/rocc/rocc_channel.hpp>
+#include <elstm_vp/sim/clock.hpp>
 
 namespace elstm {
 
@@ -156,7 +156,7 @@ private:
     void load_firmware();
     std::vector<LayerCommands> host_program() const;
     void open_trace();
-    void bind_to_bus(tlm::tlm_initiator_socket<>& socket, const char* initiator);
+    void bind_to_bus(tlm::tlm_initiator_socket<64>& socket, const char* initiator);
     const sc_core::sc_signal<std::uint8_t>& host_state() const;
     void simulate();
     std::string failure() const;

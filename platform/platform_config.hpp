@@ -4,11 +4,11 @@
 #include <string>
 #include <vector>
 
-#include "accel/accelerator.hpp"
-#include "core/riscv_core.hpp"
-#include "dram/dram.hpp"
-#include "rocc/rocc_channel.hpp"
-#include "numeric/workload.hpp"
+#include <elstm_vp/accel/accelerator.hpp>
+#include <elstm_vp/core/riscv_core.hpp>
+#include <elstm_vp/dram/dram.hpp>
+#include <elstm_vp/rocc/rocc_channel.hpp>
+#include <elstm_vp/numeric/workload.hpp>
 
 namespace elstm {
 

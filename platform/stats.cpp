@@ -1,4 +1,4 @@
-#include "stats.hpp"
+#include <elstm_vp/platform/stats.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "elstm_version.hpp"
-#include "numeric/analytic.hpp"
-#include "numeric/formats.hpp"
-#include "yaml_config.hpp"
+#include <elstm_vp/numeric/analytic.hpp>
+#include <elstm_vp/numeric/formats.hpp>
+#include <elstm_vp/platform/yaml_config.hpp>
 
 namespace elstm {
 

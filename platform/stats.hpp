@@ -2,7 +2,7 @@
 #include <ostream>
 #include <string>
 
-#include "platform.hpp"
+#include <elstm_vp/platform/platform.hpp>
 
 namespace elstm {
 

@@ -1,10 +1,10 @@
-#include "workload_inputs.hpp"
+#include <elstm_vp/platform/workload_inputs.hpp>
 
 #include <cmath>
 #include <sstream>
 
-#include "numeric/error.hpp"
-#include "numeric/npy.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/npy.hpp>
 
 namespace elstm {
 

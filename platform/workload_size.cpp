@@ -1,4 +1,4 @@
-#include "workload_size.hpp"
+#include <elstm_vp/platform/workload_size.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -8,11 +8,11 @@
 
 #include <unistd.h>
 
-#include "numeric/error.hpp"
-#include "numeric/hex.hpp"
-#include "numeric/npy.hpp"
-#include "numeric/packed_matrix.hpp"
-#include "platform.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/hex.hpp>
+#include <elstm_vp/numeric/npy.hpp>
+#include <elstm_vp/numeric/packed_matrix.hpp>
+#include <elstm_vp/platform/platform.hpp>
 
 namespace elstm {
 

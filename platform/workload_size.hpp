@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "platform_config.hpp"
+#include <elstm_vp/platform/platform_config.hpp>
 
 // What a workload needs before it is built: its layers' shapes, the DRAM its image takes at
 // least, the host memory a run takes. Checked first, so a configuration too large for the DRAM

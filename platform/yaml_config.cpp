@@ -1,15 +1,15 @@
-#include "yaml_config.hpp"
+#include <elstm_vp/platform/yaml_config.hpp>
 
 #include <cmath>
 #include <filesystem>
 #include <limits>
 #include <sstream>
 
-#include "accel/accelerator.hpp"
-#include "numeric/fp16.hpp"
-#include "numeric/npy.hpp"
-#include "numeric/regular_file.hpp"
-#include "yaml_tree.hpp"
+#include <elstm_vp/accel/accelerator.hpp>
+#include <elstm_vp/numeric/fp16.hpp>
+#include <elstm_vp/numeric/npy.hpp>
+#include <elstm_vp/numeric/regular_file.hpp>
+#include <elstm_vp/platform/yaml_tree.hpp>
 
 namespace elstm {
 namespace {

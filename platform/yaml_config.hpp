@@ -2,8 +2,8 @@
 #include <string>
 #include <vector>
 
-#include "numeric/error.hpp"
-#include "platform_config.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/platform/platform_config.hpp>
 
 namespace elstm {
 

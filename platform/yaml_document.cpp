@@ -1,4 +1,4 @@
-#include "yaml_document.hpp"
+#include <elstm_vp/platform/yaml_document.hpp>
 
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>

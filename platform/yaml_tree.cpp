@@ -1,4 +1,4 @@
-#include "yaml_tree.hpp"
+#include <elstm_vp/platform/yaml_tree.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -9,7 +9,7 @@
 #include <fstream>
 #include <map>
 
-#include "yaml_document.hpp"
+#include <elstm_vp/platform/yaml_document.hpp>
 
 namespace elstm::yaml_tree {
 

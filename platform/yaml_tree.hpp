@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "yaml_config.hpp"
+#include <elstm_vp/platform/yaml_config.hpp>
 
 namespace elstm::yaml_tree {
 

@@ -15,13 +15,13 @@
 #include <vector>
 
 #include "elstm_version.hpp"
-#include "numeric/error.hpp"
-#include "numeric/esell.hpp"
-#include "numeric/formats.hpp"
-#include "numeric/lstm_variant.hpp"
-#include "numeric/npy.hpp"
-#include "numeric/packed_matrix.hpp"
-#include "numeric/workload.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/esell.hpp>
+#include <elstm_vp/numeric/formats.hpp>
+#include <elstm_vp/numeric/lstm_variant.hpp>
+#include <elstm_vp/numeric/npy.hpp>
+#include <elstm_vp/numeric/packed_matrix.hpp>
+#include <elstm_vp/numeric/workload.hpp>
 
 namespace po = boost::program_options;
 

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "elstm_version.hpp"
-#include "numeric/analytic.hpp"
-#include "numeric/error.hpp"
-#include "numeric/workload.hpp"
+#include <elstm_vp/numeric/analytic.hpp>
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/workload.hpp>
 
 namespace po = boost::program_options;
 using elstm::Error;

@@ -14,13 +14,13 @@
 #include <utility>
 #include <vector>
 
-#include "accel/accelerator.hpp"
-#include "dram/dram.hpp"
-#include "numeric/esell.hpp"
-#include "numeric/lstm.hpp"
-#include "numeric/workload.hpp"
-#include "rocc/rocc_channel.hpp"
-#include "sim/clock.hpp"
+#include <elstm_vp/accel/accelerator.hpp>
+#include <elstm_vp/dram/dram.hpp>
+#include <elstm_vp/numeric/esell.hpp>
+#include <elstm_vp/numeric/lstm.hpp>
+#include <elstm_vp/numeric/workload.hpp>
+#include <elstm_vp/rocc/rocc_channel.hpp>
+#include <elstm_vp/sim/clock.hpp>
 
 using namespace elstm;
 

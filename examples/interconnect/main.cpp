@@ -21,13 +21,13 @@
 #include <utility>
 #include <vector>
 
-#include "accel/accelerator.hpp"
-#include "dram/dram.hpp"
-#include "numeric/esell.hpp"
-#include "numeric/lstm.hpp"
-#include "numeric/workload.hpp"
-#include "rocc/rocc_channel.hpp"
-#include "sim/clock.hpp"
+#include <elstm_vp/accel/accelerator.hpp>
+#include <elstm_vp/dram/dram.hpp>
+#include <elstm_vp/numeric/esell.hpp>
+#include <elstm_vp/numeric/lstm.hpp>
+#include <elstm_vp/numeric/workload.hpp>
+#include <elstm_vp/rocc/rocc_channel.hpp>
+#include <elstm_vp/sim/clock.hpp>
 
 using namespace elstm;
 
@@ -51,7 +51,7 @@ struct Window {
 // initiator. Accesses cost one cycle.
 class OutputRegisters : public sc_core::sc_module {
 public:
-    tlm_utils::simple_target_socket<OutputRegisters> socket;
+    tlm_utils::simple_target_socket<OutputRegisters, 64> socket;
 
     OutputRegisters(sc_core::sc_module_name name, Window window, sc_core::sc_time access_time)
         : sc_module(name), socket("socket"), window_(window), access_time_(access_time),
@@ -103,9 +103,9 @@ private:
 // Addresses pass through unchanged, since the elstm Dram decodes them against its own base.
 class Router : public sc_core::sc_module {
 public:
-    tlm_utils::multi_passthrough_target_socket<Router> initiators;
-    tlm_utils::simple_initiator_socket<Router> dram;
-    tlm_utils::simple_initiator_socket<Router> regs;
+    tlm_utils::multi_passthrough_target_socket<Router, 64> initiators;
+    tlm_utils::simple_initiator_socket<Router, 64> dram;
+    tlm_utils::simple_initiator_socket<Router, 64> regs;
 
     Router(sc_core::sc_module_name name, Window dram_window, Window regs_window)
         : sc_module(name), initiators("initiators"), dram("dram"), regs("regs"),
@@ -116,7 +116,7 @@ public:
     }
 
 private:
-    tlm_utils::simple_initiator_socket<Router>* decode(const tlm::tlm_generic_payload& trans) {
+    tlm_utils::simple_initiator_socket<Router, 64>* decode(const tlm::tlm_generic_payload& trans) {
         if (dram_window_.contains(trans.get_address(), trans.get_data_length())) return &dram;
         if (regs_window_.contains(trans.get_address(), trans.get_data_length())) return &regs;
         return nullptr;
@@ -261,7 +261,7 @@ int sc_main(int, char*[]) {
     Router router("router", Window{kDramBase, kDramSize}, Window{kRegsBase, kRegsSize});
     RoccChannelConfig rocc_config;
     // The channel times the port itself (one word per cycle, this latency before a burst's
-    // first word); the delays the interconnect annotates do not change the accelerator's cycles.
+    // first word); only a target annotating more than that plan delays the accelerator.
     rocc_config.memory_latency = kDramLatency;
     RoccChannel channel("rocc", rocc_config, clock, Accelerator::known_functs());
     Accelerator accel("accel", accelerator_config(), clock);

@@ -1,4 +1,4 @@
-#include "accel/accelerator.hpp"
+#include <elstm_vp/accel/accelerator.hpp>
 
 namespace elstm {
 

@@ -1,4 +1,4 @@
-#include "accel/accelerator.hpp"
+#include <elstm_vp/accel/accelerator.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -7,10 +7,10 @@
 #include <limits>
 #include <type_traits>
 
-#include "numeric/error.hpp"
-#include "numeric/esell.hpp"
-#include "numeric/hex.hpp"
-#include "numeric/lstm.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/esell.hpp>
+#include <elstm_vp/numeric/hex.hpp>
+#include <elstm_vp/numeric/lstm.hpp>
 
 namespace elstm {
 
@@ -121,7 +121,7 @@ struct Accelerator::LayerState {
     Cycles first_w_done = 0, last_w_done = 0;
 };
 
-Accelerator::Accelerator(sc_core::sc_module_name name, const AcceleratorConfig& config, const sim::Clock& clock)
+Accelerator::Accelerator(sc_core::sc_module_name name, const AcceleratorConfig& config, sim::Clock clock)
     : sc_module(name),
       cmd("cmd"),
       data("data"),

@@ -8,14 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "buffer/onchip_buffer.hpp"
-#include "numeric/lstm_variant.hpp"
-#include "numeric/packed_matrix.hpp"
-#include "pe/spmv_pe.hpp"
-#include "pe/vector_pe.hpp"
-#include "rocc/rocc_if.hpp"
-#include "sim/clock.hpp"
-#include "sim/timed_signal.hpp"
+#include <elstm_vp/buffer/onchip_buffer.hpp>
+#include <elstm_vp/numeric/lstm_variant.hpp>
+#include <elstm_vp/numeric/packed_matrix.hpp>
+#include <elstm_vp/pe/spmv_pe.hpp>
+#include <elstm_vp/pe/vector_pe.hpp>
+#include <elstm_vp/rocc/rocc_if.hpp>
+#include <elstm_vp/sim/clock.hpp>
+#include <elstm_vp/sim/timed_signal.hpp>
 
 namespace elstm {
 
@@ -83,7 +83,7 @@ public:
     sc_core::sc_port<RoccAccelIf> cmd;
     sc_core::sc_port<RoccDataIf> data;
 
-    Accelerator(sc_core::sc_module_name name, const AcceleratorConfig& config, const sim::Clock& clock);
+    Accelerator(sc_core::sc_module_name name, const AcceleratorConfig& config, sim::Clock clock);
     ~Accelerator() override;
 
     // The funct values the instruction controller decodes.
@@ -146,7 +146,7 @@ private:
     void wait_count(const std::size_t& counter, std::size_t at_least, const sc_core::sc_event& ev);
 
     AcceleratorConfig config_;
-    const sim::Clock& clock_;
+    sim::Clock clock_;
     std::vector<std::unique_ptr<SpmvPe>> pes_;
     std::unique_ptr<VectorPe> vector_pe_;
     OnChipBuffer buf_x_, buf_wx_, buf_uh_, buf_h_, buf_c_, buf_bias_, buf_table_;

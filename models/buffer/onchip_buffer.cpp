@@ -1,17 +1,17 @@
-#include "buffer/onchip_buffer.hpp"
+#include <elstm_vp/buffer/onchip_buffer.hpp>
 
 #include <algorithm>
 #include <cstring>
 
-#include "numeric/error.hpp"
-#include "numeric/formats.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/formats.hpp>
 
 static_assert(sizeof(float) == sizeof(std::uint32_t), "entries are 32-bit words");
 
 namespace elstm {
 
 OnChipBuffer::OnChipBuffer(sc_core::sc_module_name name, const BufferConfig& config,
-                           const sim::Clock& clock)
+                           sim::Clock clock)
     : sc_module(name), fill("fill", clock, 0), config_(config) {
     const std::string who = "buffer " + std::string(this->name());
     if (config_.capacity == 0) throw Error(who + ": capacity must be > 0 entries");

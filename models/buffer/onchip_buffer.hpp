@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/clock.hpp"
-#include "sim/timed_signal.hpp"
+#include <elstm_vp/sim/clock.hpp>
+#include <elstm_vp/sim/timed_signal.hpp>
 
 namespace elstm {
 
@@ -22,7 +22,7 @@ struct BufferConfig {
 // Entries are 32-bit words; fp32 values are stored by their bits.
 class OnChipBuffer : public sc_core::sc_module {
 public:
-    OnChipBuffer(sc_core::sc_module_name name, const BufferConfig& config, const sim::Clock& clock);
+    OnChipBuffer(sc_core::sc_module_name name, const BufferConfig& config, sim::Clock clock);
 
     float read(std::size_t index);
     void write(std::size_t index, float value);

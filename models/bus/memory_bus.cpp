@@ -1,4 +1,4 @@
-#include "bus/memory_bus.hpp"
+#include <elstm_vp/bus/memory_bus.hpp>
 
 namespace elstm {
 

@@ -12,8 +12,8 @@ namespace elstm {
 // is known (the RoCC port), not here.
 class MemoryBus : public sc_core::sc_module {
 public:
-    tlm_utils::multi_passthrough_target_socket<MemoryBus> initiators;
-    tlm_utils::simple_initiator_socket<MemoryBus> memory;
+    tlm_utils::multi_passthrough_target_socket<MemoryBus, 64> initiators;
+    tlm_utils::simple_initiator_socket<MemoryBus, 64> memory;
 
     explicit MemoryBus(sc_core::sc_module_name name);
 

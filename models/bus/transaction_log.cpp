@@ -1,8 +1,8 @@
-#include "bus/transaction_log.hpp"
+#include <elstm_vp/bus/transaction_log.hpp>
 
 #include <utility>
 
-#include "numeric/hex.hpp"
+#include <elstm_vp/numeric/hex.hpp>
 
 namespace elstm {
 

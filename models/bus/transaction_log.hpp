@@ -19,8 +19,8 @@ namespace elstm {
 // of the lines before it (the RoCC channel plans bursts ahead, the core runs a quantum ahead).
 class TransactionLog : public sc_core::sc_module {
 public:
-    tlm_utils::simple_target_socket<TransactionLog> target;
-    tlm_utils::simple_initiator_socket<TransactionLog> initiator;
+    tlm_utils::simple_target_socket<TransactionLog, 64> target;
+    tlm_utils::simple_initiator_socket<TransactionLog, 64> initiator;
 
     TransactionLog(sc_core::sc_module_name name, std::string initiator_name, std::string& log);
 

@@ -1,11 +1,11 @@
-#include "core/elf_loader.hpp"
+#include <elstm_vp/core/elf_loader.hpp>
 
 #include <cstring>
 #include <sstream>
 
-#include "numeric/error.hpp"
-#include "numeric/hex.hpp"
-#include "numeric/regular_file.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/hex.hpp>
+#include <elstm_vp/numeric/regular_file.hpp>
 
 namespace elstm {
 

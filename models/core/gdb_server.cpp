@@ -1,4 +1,4 @@
-#include "core/gdb_server.hpp"
+#include <elstm_vp/core/gdb_server.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "numeric/error.hpp"
+#include <elstm_vp/numeric/error.hpp>
 
 namespace elstm::gdb {
 

@@ -3,7 +3,7 @@
 #include <optional>
 #include <string>
 
-#include "core/gdb_stub.hpp"
+#include <elstm_vp/core/gdb_stub.hpp>
 
 // The GDB stub on a TCP socket, and the run control the core asks before each instruction
 // while a debugger is attached. Plain C++ (POSIX sockets), no SystemC.

@@ -1,4 +1,4 @@
-#include "core/gdb_stub.hpp"
+#include <elstm_vp/core/gdb_stub.hpp>
 
 #include <algorithm>
 #include <cstdio>

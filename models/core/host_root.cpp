@@ -1,4 +1,4 @@
-#include "core/host_root.hpp"
+#include <elstm_vp/core/host_root.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 #include <cstring>
 #include <vector>
 
-#include "numeric/error.hpp"
+#include <elstm_vp/numeric/error.hpp>
 
 namespace elstm {
 

@@ -1,4 +1,4 @@
-#include "core/riscv_core.hpp"
+#include <elstm_vp/core/riscv_core.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "numeric/hex.hpp"
+#include <elstm_vp/numeric/hex.hpp>
 
 namespace elstm {
 
@@ -87,7 +87,7 @@ private:
     RiscvCore& core_;
 };
 
-RiscvCore::RiscvCore(sc_core::sc_module_name name, const CoreConfig& config, const sim::Clock& clock,
+RiscvCore::RiscvCore(sc_core::sc_module_name name, const CoreConfig& config, sim::Clock clock,
                      std::uint64_t entry, std::ostream& console)
     : sc_module(name),
       mem("mem"),

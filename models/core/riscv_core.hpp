@@ -10,12 +10,12 @@
 #include <ostream>
 #include <string>
 
-#include "core/gdb_server.hpp"
-#include "core/rv_iss.hpp"
-#include "core/semihosting.hpp"
-#include "rocc/rocc_if.hpp"
-#include "sim/clock.hpp"
-#include "sim/timed_signal.hpp"
+#include <elstm_vp/core/gdb_server.hpp>
+#include <elstm_vp/core/rv_iss.hpp>
+#include <elstm_vp/core/semihosting.hpp>
+#include <elstm_vp/rocc/rocc_if.hpp>
+#include <elstm_vp/sim/clock.hpp>
+#include <elstm_vp/sim/timed_signal.hpp>
 
 namespace elstm {
 
@@ -41,10 +41,10 @@ struct CoreExit {
 // console and exit. Its console output goes to `console` (std::cout by default).
 class RiscvCore : public sc_core::sc_module {
 public:
-    tlm_utils::simple_initiator_socket<RiscvCore> mem;
+    tlm_utils::simple_initiator_socket<RiscvCore, 64> mem;
     sc_core::sc_port<RoccCoreIf> rocc;
 
-    RiscvCore(sc_core::sc_module_name name, const CoreConfig& config, const sim::Clock& clock,
+    RiscvCore(sc_core::sc_module_name name, const CoreConfig& config, sim::Clock clock,
               std::uint64_t entry, std::ostream& console);
     ~RiscvCore() override;
 
@@ -92,7 +92,7 @@ private:
     void stop_with(const std::string& error);
 
     CoreConfig config_;
-    const sim::Clock& clock_;
+    sim::Clock clock_;
     std::uint64_t entry_;
     std::ostream& console_;
     std::uint32_t max_cpi_;           // the slowest instruction class: bounds a slice's cycles

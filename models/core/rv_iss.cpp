@@ -1,4 +1,4 @@
-#include "core/rv_iss.hpp"
+#include <elstm_vp/core/rv_iss.hpp>
 
 #include <cstring>
 #include <type_traits>

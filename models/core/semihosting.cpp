@@ -1,4 +1,4 @@
-#include "core/semihosting.hpp"
+#include <elstm_vp/core/semihosting.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "numeric/hex.hpp"
+#include <elstm_vp/numeric/hex.hpp>
 
 namespace elstm {
 

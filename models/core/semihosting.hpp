@@ -5,8 +5,8 @@
 #include <ostream>
 #include <string>
 
-#include "core/host_root.hpp"
-#include "core/rv_iss.hpp"
+#include <elstm_vp/core/host_root.hpp>
+#include <elstm_vp/core/rv_iss.hpp>
 
 namespace elstm {
 

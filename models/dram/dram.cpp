@@ -1,11 +1,11 @@
-#include "dram/dram.hpp"
+#include <elstm_vp/dram/dram.hpp>
 
 #include <cstring>
 #include <limits>
 #include <sstream>
 
-#include "numeric/error.hpp"
-#include "numeric/hex.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/hex.hpp>
 
 namespace elstm {
 
@@ -42,7 +42,7 @@ tlm::tlm_response_status payload_status(const tlm::tlm_generic_payload& trans) {
 
 }  // namespace
 
-Dram::Dram(sc_core::sc_module_name name, const DramConfig& config, const sim::Clock& clock)
+Dram::Dram(sc_core::sc_module_name name, const DramConfig& config, sim::Clock clock)
     : sc_module(name), socket("socket"), busy("busy", clock), config_(config), clock_(clock) {
     validate(config_, this->name());
     memory_.reset(static_cast<unsigned char*>(std::calloc(config_.size, 1)));

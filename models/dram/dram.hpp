@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/clock.hpp"
-#include "sim/timed_signal.hpp"
+#include <elstm_vp/sim/clock.hpp>
+#include <elstm_vp/sim/timed_signal.hpp>
 
 namespace elstm {
 
@@ -31,9 +31,9 @@ struct DramConfig {
 // copies nothing and costs and counts as any other.
 class Dram : public sc_core::sc_module {
 public:
-    tlm_utils::simple_target_socket<Dram> socket;
+    tlm_utils::simple_target_socket<Dram, 64> socket;
 
-    Dram(sc_core::sc_module_name name, const DramConfig& config, const sim::Clock& clock);
+    Dram(sc_core::sc_module_name name, const DramConfig& config, sim::Clock clock);
 
     // Back door for the platform (image loading, result checking). Throws elstm::Error
     // naming the address when [addr, addr+len) is outside the DRAM.
@@ -61,7 +61,7 @@ private:
     void check_backdoor(std::uint64_t addr, std::size_t len) const;
 
     DramConfig config_;
-    const sim::Clock& clock_;
+    sim::Clock clock_;
     // calloc'd: the OS hands out zero pages lazily, so a large DRAM costs only what is touched.
     struct FreeMemory {
         void operator()(unsigned char* p) const { std::free(p); }

@@ -1,8 +1,8 @@
-#include "driver/rocc_driver.hpp"
+#include <elstm_vp/driver/rocc_driver.hpp>
 
 #include <cstring>
 
-#include "accel/accelerator.hpp"
+#include <elstm_vp/accel/accelerator.hpp>
 
 namespace elstm {
 
@@ -28,7 +28,7 @@ std::vector<RoccCommand> layer_command_sequence(const LayerCommands& l) {
 }
 
 RoccDriver::RoccDriver(sc_core::sc_module_name name, std::vector<LayerCommands> program,
-                       const sim::Clock& clock, sim::Cycles issue_cycles)
+                       sim::Clock clock, sim::Cycles issue_cycles)
     : sc_module(name),
       rocc("rocc"),
       state("state", clock),

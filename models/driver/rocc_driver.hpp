@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "rocc/rocc_if.hpp"
-#include "sim/clock.hpp"
-#include "sim/timed_signal.hpp"
+#include <elstm_vp/rocc/rocc_if.hpp>
+#include <elstm_vp/sim/clock.hpp>
+#include <elstm_vp/sim/timed_signal.hpp>
 
 namespace elstm {
 
@@ -38,7 +38,7 @@ class RoccDriver : public sc_core::sc_module {
 public:
     sc_core::sc_port<RoccCoreIf> rocc;
 
-    RoccDriver(sc_core::sc_module_name name, std::vector<LayerCommands> program, const sim::Clock& clock,
+    RoccDriver(sc_core::sc_module_name name, std::vector<LayerCommands> program, sim::Clock clock,
                sim::Cycles issue_cycles = 1);
 
     const std::vector<std::uint64_t>& returned_cycles() const { return cycles_; }
@@ -54,7 +54,7 @@ private:
     void run();
 
     std::vector<LayerCommands> program_;
-    const sim::Clock& clock_;
+    sim::Clock clock_;
     sim::Cycles issue_cycles_;
     std::vector<std::uint64_t> cycles_;
     bool finished_ = false;

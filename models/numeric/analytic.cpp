@@ -1,10 +1,10 @@
-#include "numeric/analytic.hpp"
+#include <elstm_vp/numeric/analytic.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <string>
 
-#include "numeric/error.hpp"
+#include <elstm_vp/numeric/error.hpp>
 
 namespace elstm {
 

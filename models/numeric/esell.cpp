@@ -1,4 +1,4 @@
-#include "numeric/esell.hpp"
+#include <elstm_vp/numeric/esell.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -11,8 +11,8 @@
 #include <emmintrin.h>
 #endif
 
-#include "numeric/error.hpp"
-#include "numeric/fp16.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/fp16.hpp>
 
 namespace elstm::esell {
 namespace {

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "numeric/matrix.hpp"
+#include <elstm_vp/numeric/matrix.hpp>
 
 // eSELL, bit-exact to docs/design.md §2. A matrix is cut into block columns of 4 matrix
 // columns; each block column into blocks of 8 rows (two chunks of 4 rows). Rows beyond

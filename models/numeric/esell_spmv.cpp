@@ -1,10 +1,10 @@
-#include "numeric/esell_spmv.hpp"
+#include <elstm_vp/numeric/esell_spmv.hpp>
 
 #include <algorithm>
 #include <array>
 #include <string>
 
-#include "numeric/error.hpp"
+#include <elstm_vp/numeric/error.hpp>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "numeric/esell.hpp"
+#include <elstm_vp/numeric/esell.hpp>
 
 // Sparse products computed straight from packed eSELL words, walking them the way the
 // hardware does: block column by block column, head word then value words, results

@@ -1,11 +1,11 @@
-#include "numeric/formats.hpp"
+#include <elstm_vp/numeric/formats.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include "numeric/error.hpp"
-#include "numeric/esell.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/esell.hpp>
 
 // How every count is made. R × C matrix, nnz non-zeros after rounding to fp16 (the values a
 // weight store holds), V = options.value_bits.

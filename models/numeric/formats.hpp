@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "numeric/matrix.hpp"
+#include <elstm_vp/numeric/matrix.hpp>
 
 // Storage cost of one sparse matrix in several formats, and the on-chip buffer area each
 // format's SpMV datapath needs (SRAM area model: area ∝ bits^0.9 × ports^0.7).

@@ -1,4 +1,4 @@
-#include "numeric/fp16.hpp"
+#include <elstm_vp/numeric/fp16.hpp>
 
 #include <cstring>
 

@@ -1,12 +1,12 @@
-#include "numeric/lstm.hpp"
+#include <elstm_vp/numeric/lstm.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <string>
 
-#include "numeric/error.hpp"
-#include "numeric/fp16.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/fp16.hpp>
 
 namespace elstm {
 

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "numeric/matrix.hpp"
+#include <elstm_vp/numeric/matrix.hpp>
 
 // Golden LSTM: fp16 weights, fp32 math, gate order f, i, c, o (rows [0,n), [n,2n), [2n,3n), [3n,4n)).
 namespace elstm {

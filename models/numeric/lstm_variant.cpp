@@ -1,10 +1,10 @@
-#include "numeric/lstm_variant.hpp"
+#include <elstm_vp/numeric/lstm_variant.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 
-#include "numeric/error.hpp"
+#include <elstm_vp/numeric/error.hpp>
 
 namespace elstm {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "numeric/lstm.hpp"
+#include <elstm_vp/numeric/lstm.hpp>
 
 // The neighbouring designs' numerics next to E-LSTM's: which products U·h (and W·x) skip,
 // and an optional fixed-point datapath (ESE: 12-bit weights, 16-bit activations).

@@ -1,8 +1,8 @@
-#include "numeric/matrix.hpp"
+#include <elstm_vp/numeric/matrix.hpp>
 
 #include <algorithm>
 
-#include "numeric/fp16.hpp"
+#include <elstm_vp/numeric/fp16.hpp>
 
 namespace elstm {
 

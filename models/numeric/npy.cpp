@@ -1,4 +1,4 @@
-#include "numeric/npy.hpp"
+#include <elstm_vp/numeric/npy.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -9,9 +9,9 @@
 #include <limits>
 #include <sstream>
 
-#include "numeric/error.hpp"
-#include "numeric/fp16.hpp"
-#include "numeric/regular_file.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/fp16.hpp>
+#include <elstm_vp/numeric/regular_file.hpp>
 
 namespace elstm {
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "numeric/lstm.hpp"
+#include <elstm_vp/numeric/lstm.hpp>
 
 // NumPy .npy files (format versions 1, 2 and 3): little-endian float32 or float16,
 // C order. Anything else is an elstm::Error naming the file and what is wrong.

@@ -3,11 +3,11 @@
 #include <string>
 #include <vector>
 
-#include "numeric/error.hpp"
-#include "numeric/esell.hpp"
-#include "numeric/fp16.hpp"
-#include "numeric/packed_layout.hpp"
-#include "numeric/packed_matrix.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/esell.hpp>
+#include <elstm_vp/numeric/fp16.hpp>
+#include <elstm_vp/numeric/packed_layout.hpp>
+#include <elstm_vp/numeric/packed_matrix.hpp>
 
 // Decoding: word stream to values, checking every word (the layouts are in numeric/packed_layout.hpp).
 namespace elstm {

@@ -8,8 +8,8 @@
 #include <limits>
 #include <string>
 
-#include "numeric/error.hpp"
-#include "numeric/packed_matrix.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/packed_matrix.hpp>
 
 // Word layouts (a lane is 16 bits, lane k = bits 16k..16k+15 of a 64-bit word):
 //

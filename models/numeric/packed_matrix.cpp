@@ -1,4 +1,4 @@
-#include "numeric/packed_matrix.hpp"
+#include <elstm_vp/numeric/packed_matrix.hpp>
 
 #include <algorithm>
 #include <array>
@@ -7,10 +7,10 @@
 #include <string>
 #include <utility>
 
-#include "numeric/error.hpp"
-#include "numeric/esell.hpp"
-#include "numeric/fp16.hpp"
-#include "numeric/packed_layout.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/esell.hpp>
+#include <elstm_vp/numeric/fp16.hpp>
+#include <elstm_vp/numeric/packed_layout.hpp>
 
 // Packing: dense matrix to word stream (the layouts are in numeric/packed_layout.hpp).
 namespace elstm {

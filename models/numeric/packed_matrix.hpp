@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "numeric/matrix.hpp"
+#include <elstm_vp/numeric/matrix.hpp>
 
 // A weight matrix packed for streaming through the 64-bit RoCC port, in one of four formats:
 // E-LSTM's eSELL, ESE's interleaved CSC, BBS's CBS and plain CSR. Every format cuts the

@@ -1,4 +1,4 @@
-#include "numeric/regular_file.hpp"
+#include <elstm_vp/numeric/regular_file.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "numeric/error.hpp"
+#include <elstm_vp/numeric/error.hpp>
 
 namespace elstm {
 

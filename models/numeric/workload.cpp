@@ -1,4 +1,4 @@
-#include "numeric/workload.hpp"
+#include <elstm_vp/numeric/workload.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -6,8 +6,8 @@
 #include <numeric>
 #include <sstream>
 
-#include "numeric/error.hpp"
-#include "numeric/fp16.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/fp16.hpp>
 
 namespace elstm {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "numeric/lstm.hpp"
+#include <elstm_vp/numeric/lstm.hpp>
 
 // Deterministic synthetic workloads: the paper's three benchmarks and custom shapes.
 namespace elstm {

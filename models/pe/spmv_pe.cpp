@@ -1,9 +1,9 @@
-#include "pe/spmv_pe.hpp"
+#include <elstm_vp/pe/spmv_pe.hpp>
 
 #include <algorithm>
 
-#include "numeric/error.hpp"
-#include "numeric/hex.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/hex.hpp>
 
 namespace elstm {
 
@@ -13,7 +13,7 @@ std::size_t count_role(const std::vector<PeConfig>& pes, PeRole role) {
     return static_cast<std::size_t>(std::count_if(pes.begin(), pes.end(), [role](const PeConfig& pe) { return pe.role == role; }));
 }
 
-SpmvPe::SpmvPe(sc_core::sc_module_name name, const PeConfig& config, const sim::Clock& clock)
+SpmvPe::SpmvPe(sc_core::sc_module_name name, const PeConfig& config, sim::Clock clock)
     : sc_module(name), state("state", clock), step("step", clock, -1), step_last("step_last", clock, -1), config_(config), clock_(clock) {}
 
 std::uint32_t SpmvPe::value_word_cycles(std::size_t steps) const {

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "numeric/packed_matrix.hpp"
-#include "rocc/rocc_if.hpp"
-#include "sim/clock.hpp"
-#include "sim/timed_signal.hpp"
+#include <elstm_vp/numeric/packed_matrix.hpp>
+#include <elstm_vp/rocc/rocc_if.hpp>
+#include <elstm_vp/sim/clock.hpp>
+#include <elstm_vp/sim/timed_signal.hpp>
 
 namespace elstm {
 
@@ -90,7 +90,7 @@ enum class PeState : std::uint8_t { idle = 0, stall = 1, wx = 2, uh = 3 };
 // cycles for each step it is applied to.
 class SpmvPe : public sc_core::sc_module {
 public:
-    SpmvPe(sc_core::sc_module_name name, const PeConfig& config, const sim::Clock& clock);
+    SpmvPe(sc_core::sc_module_name name, const PeConfig& config, sim::Clock clock);
 
     const PeConfig& config() const { return config_; }
 
@@ -143,7 +143,7 @@ private:
     void show_front();
     std::deque<Task> tasks_;  // front: the task shown, once active_
     bool active_ = false;
-    const sim::Clock& clock_;
+    sim::Clock clock_;
 };
 
 }  // namespace elstm

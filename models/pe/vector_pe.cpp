@@ -1,10 +1,10 @@
-#include "pe/vector_pe.hpp"
+#include <elstm_vp/pe/vector_pe.hpp>
 
-#include "numeric/lstm.hpp"
+#include <elstm_vp/numeric/lstm.hpp>
 
 namespace elstm {
 
-VectorPe::VectorPe(sc_core::sc_module_name name, const VectorPeConfig& config, const sim::Clock& clock)
+VectorPe::VectorPe(sc_core::sc_module_name name, const VectorPeConfig& config, sim::Clock clock)
     : sc_module(name), state("state", clock), config_(config) {}
 
 sim::Cycles VectorPe::cycles(std::size_t n) const {

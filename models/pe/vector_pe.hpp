@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/clock.hpp"
-#include "sim/timed_signal.hpp"
+#include <elstm_vp/sim/clock.hpp>
+#include <elstm_vp/sim/timed_signal.hpp>
 
 namespace elstm {
 
@@ -17,7 +17,7 @@ struct VectorPeConfig {
 // The element-wise gate math of a cell: pre-activations, σ/tanh, c and h update.
 class VectorPe : public sc_core::sc_module {
 public:
-    VectorPe(sc_core::sc_module_name name, const VectorPeConfig& config, const sim::Clock& clock);
+    VectorPe(sc_core::sc_module_name name, const VectorPeConfig& config, sim::Clock clock);
 
     const VectorPeConfig& config() const { return config_; }
     // Cycles to finish n hidden units: ceil(n / lanes) + latency.

@@ -1,8 +1,8 @@
-#include "rocc/port_cycle_trace.hpp"
+#include <elstm_vp/rocc/port_cycle_trace.hpp>
 
 namespace elstm {
 
-PortCycleTrace::PortCycleTrace(sc_core::sc_module_name name, const sim::Clock& clock)
+PortCycleTrace::PortCycleTrace(sc_core::sc_module_name name, sim::Clock clock)
     : sc_module(name), port("port"), w_("w", clock), u_("u", clock) {
     SC_HAS_PROCESS(PortCycleTrace);
     SC_METHOD(combine);

@@ -3,9 +3,9 @@
 
 #include <cstdint>
 
-#include "rocc/rocc_if.hpp"
-#include "sim/clock.hpp"
-#include "sim/timed_signal.hpp"
+#include <elstm_vp/rocc/rocc_if.hpp>
+#include <elstm_vp/sim/clock.hpp>
+#include <elstm_vp/sim/timed_signal.hpp>
 
 namespace elstm {
 
@@ -14,7 +14,7 @@ namespace elstm {
 // burst of one side never overwrites the other's; `port` combines them.
 class PortCycleTrace : public sc_core::sc_module {
 public:
-    PortCycleTrace(sc_core::sc_module_name name, const sim::Clock& clock);
+    PortCycleTrace(sc_core::sc_module_name name, sim::Clock clock);
 
     // `user`'s words cross the port in cycles [from, to] (planned at or after the current cycle).
     void slots(PortUser user, sim::Cycles from, sim::Cycles to);

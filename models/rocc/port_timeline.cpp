@@ -1,4 +1,4 @@
-#include "rocc/port_timeline.hpp"
+#include <elstm_vp/rocc/port_timeline.hpp>
 
 #include <algorithm>
 #include <stdexcept>

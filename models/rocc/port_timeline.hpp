@@ -5,8 +5,8 @@
 #include <memory>
 #include <vector>
 
-#include "rocc/rocc_if.hpp"
-#include "sim/clock.hpp"
+#include <elstm_vp/rocc/rocc_if.hpp>
+#include <elstm_vp/sim/clock.hpp>
 
 namespace elstm {
 

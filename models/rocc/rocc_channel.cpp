@@ -1,4 +1,4 @@
-#include "rocc/rocc_channel.hpp"
+#include <elstm_vp/rocc/rocc_channel.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -6,7 +6,7 @@
 #include <numeric>
 #include <sstream>
 
-#include "numeric/hex.hpp"
+#include <elstm_vp/numeric/hex.hpp>
 
 namespace elstm {
 
@@ -29,7 +29,7 @@ const std::vector<PaceRun>& pace_of(const Burst& b) {
 }  // namespace
 
 RoccChannel::RoccChannel(sc_core::sc_module_name name, const RoccChannelConfig& config,
-                         const sim::Clock& clock, std::set<std::uint8_t> known_functs)
+                         sim::Clock clock, std::set<std::uint8_t> known_functs)
     : sc_module(name),
       mem("mem"),
       w_side("w_side", clock),
@@ -140,7 +140,8 @@ void RoccChannel::plan_fast(Pending& p) {
         p.timed = true;
         return;
     }
-    const Cycles eligible = first_eligible(start);
+    // The data move first: a memory slower than planned delays the burst's first slot.
+    const Cycles eligible = first_eligible(start) + transfer(p, 0, words, start);
     w_slots_.forget_before(clock_.now());
 
     PortTimeline::SlotRuns slots;
@@ -160,7 +161,6 @@ void RoccChannel::plan_fast(Pending& p) {
     p.timing = {start, at.first, at.last, at.done};
     side.last_slot = at.last;
     side.any = true;
-    transfer(p, 0, words, start);
     trace_burst(p);
     if (p.burst.on_first_slot) p.burst.on_first_slot(at.first);
     release(p);
@@ -176,10 +176,13 @@ void RoccChannel::trace_burst(const Pending& p) {
 
 // Moves words [first_word, first_word + count) of the burst through the memory socket, one
 // transaction per contiguous piece, annotated with the cycle `at` it is requested. An in-place
-// read names the words' own bytes as its destination, which the memory does not copy.
-void RoccChannel::transfer(Pending& p, std::uint64_t first_word, std::uint64_t count, Cycles at) {
+// read names the words' own bytes as its destination, which the memory does not copy. The plan
+// gives a piece of n words memory_latency + n cycles; a target annotating more (a queue, another
+// master) delays the burst by the most any piece overran.
+Cycles RoccChannel::transfer(Pending& p, std::uint64_t first_word, std::uint64_t count, Cycles at) {
     std::uint64_t skip = first_word;
     std::uint64_t done = 0;
+    Cycles overrun = 0;
     for (const MemRegion& r : p.burst.regions) {
         if (done == count) break;
         if (skip >= r.words) {
@@ -198,18 +201,22 @@ void RoccChannel::transfer(Pending& p, std::uint64_t first_word, std::uint64_t c
         trans.set_byte_enable_ptr(nullptr);
         trans.set_dmi_allowed(false);
         trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-        sc_core::sc_time delay = clock_.time(at > clock_.now() ? at - clock_.now() : 0);
+        const sc_core::sc_time requested = clock_.time(at > clock_.now() ? at - clock_.now() : 0);
+        sc_core::sc_time delay = requested;
         mem->b_transport(trans, delay);
         if (trans.is_response_error()) {
             const std::string msg = std::string("bus error: ") + (p.burst.write ? "write" : "read") + " of " +
                                     std::to_string(8 * n) + " bytes at " + hex(addr) + " for " +
                                     port_user_name(p.burst.user) + ": " + trans.get_response_string();
             SC_REPORT_ERROR(name(), msg.c_str());
-            return;
+            return overrun;
         }
+        const Cycles taken = delay > requested ? clock_.cycles(delay - requested) : 0;
+        overrun = std::max(overrun, taken > config_.memory_latency + n ? taken - config_.memory_latency - n : 0);
         done += n;
         skip = 0;
     }
+    return overrun;
 }
 
 BurstTiming RoccChannel::wait_done(BurstId id) {
@@ -234,7 +241,15 @@ void RoccChannel::peek(std::uint64_t addr, std::uint64_t words, std::uint64_t* o
     trans.set_data_ptr(reinterpret_cast<unsigned char*>(out));
     trans.set_data_length(static_cast<unsigned int>(8 * words));
     trans.set_streaming_width(static_cast<unsigned int>(8 * words));
-    if (mem->transport_dbg(trans) != 8 * words)
+    if (mem->transport_dbg(trans) == 8 * words) return;
+    // A target without a debug transport (it returns 0): a blocking read at zero time instead,
+    // its annotated delay dropped, as the debug read's would be.
+    trans.set_byte_enable_ptr(nullptr);
+    trans.set_dmi_allowed(false);
+    trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_core::sc_time ignored = sc_core::SC_ZERO_TIME;
+    mem->b_transport(trans, ignored);
+    if (!trans.is_response_ok())
         SC_REPORT_ERROR(name(), ("bus error: debug read of " + std::to_string(8 * words) + " bytes at " +
                                  hex(addr) + " is outside memory").c_str());
 }
@@ -315,15 +330,17 @@ void RoccChannel::grant(Side& side, Cycles now) {
         (is_w_side(p.burst.user) ? w_side : u_side).set_now(static_cast<std::uint8_t>(p.burst.user));
         if (p.burst.on_first_slot) p.burst.on_first_slot(now);
     }
-    transfer(p, side.word, 1, now);
+    const Cycles overrun = transfer(p, side.word, 1, now);
     if (port_cycles_) port_cycles_->slots(p.burst.user, now, now);
-    std::uint32_t pace = 1;
+    Cycles pace = 1;
     const std::vector<PaceRun>& runs = pace_of(p.burst);
     if (!runs.empty()) {
         while (runs[side.run].words == side.run_word) ++side.run, side.run_word = 0;
         pace = runs[side.run].cycles;
         ++side.run_word;
     }
+    // A memory slower than planned holds the port until its word arrives.
+    pace += overrun;
     side.eligible = now + pace;
     if (++side.word < words) return;
 

@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "rocc/port_cycle_trace.hpp"
-#include "rocc/port_timeline.hpp"
-#include "rocc/rocc_if.hpp"
-#include "sim/clock.hpp"
-#include "sim/timed_signal.hpp"
+#include <elstm_vp/rocc/port_cycle_trace.hpp>
+#include <elstm_vp/rocc/port_timeline.hpp>
+#include <elstm_vp/rocc/rocc_if.hpp>
+#include <elstm_vp/sim/clock.hpp>
+#include <elstm_vp/sim/timed_signal.hpp>
 
 namespace elstm {
 
@@ -41,10 +41,11 @@ class RoccChannel : public sc_core::sc_module,
                     public RoccAccelIf,
                     public RoccDataIf {
 public:
-    tlm_utils::simple_initiator_socket<RoccChannel> mem;
+    // 64 bits wide, as the RoCC data path.
+    tlm_utils::simple_initiator_socket<RoccChannel, 64> mem;
 
     RoccChannel(sc_core::sc_module_name name, const RoccChannelConfig& config,
-                const sim::Clock& clock, std::set<std::uint8_t> known_functs);
+                sim::Clock clock, std::set<std::uint8_t> known_functs);
 
     bool issue(const RoccCommand& cmd) override;
     RoccResponse wait_response() override;
@@ -100,7 +101,8 @@ private:
     sim::Cycles first_eligible(sim::Cycles start) const { return start + 1 + config_.memory_latency; }
     void plan_fast(Pending& p);
     void trace_burst(const Pending& p);
-    void transfer(Pending& p, std::uint64_t first_word, std::uint64_t count, sim::Cycles at);
+    // Returns the cycles the memory took beyond the channel's plan (0 with the elstm Dram).
+    sim::Cycles transfer(Pending& p, std::uint64_t first_word, std::uint64_t count, sim::Cycles at);
     void finish(Pending& p);
     void arbiter();         // exact mode
     void grant(Side& side, sim::Cycles now);
@@ -112,7 +114,7 @@ private:
     void invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
 
     RoccChannelConfig config_;
-    const sim::Clock& clock_;
+    sim::Clock clock_;
     std::set<std::uint8_t> known_functs_;
     sc_core::sc_fifo<RoccCommand> commands_;
     sc_core::sc_fifo<RoccResponse> responses_;

@@ -1,4 +1,4 @@
-#include "rocc/rocc_if.hpp"
+#include <elstm_vp/rocc/rocc_if.hpp>
 
 namespace elstm {
 

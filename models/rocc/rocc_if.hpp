@@ -7,7 +7,7 @@
 #include <ostream>
 #include <vector>
 
-#include "sim/clock.hpp"
+#include <elstm_vp/sim/clock.hpp>
 
 // The RoCC interface between the CPU (or a test-bench driver) and the accelerator
 // (docs/design.md §3): a command/response path and the accelerator's 64-bit data path to memory.

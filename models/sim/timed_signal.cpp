@@ -1,4 +1,4 @@
-#include "sim/timed_signal.hpp"
+#include <elstm_vp/sim/timed_signal.hpp>
 
 namespace elstm::sim {
 
@@ -14,7 +14,7 @@ bool in_past(const sc_core::sc_module& owner, const Clock& clock, Cycles at) {
 
 }  // namespace
 
-TimedLevel::TimedLevel(sc_core::sc_module_name name, const Clock& clock)
+TimedLevel::TimedLevel(sc_core::sc_module_name name, Clock clock)
     : sc_module(name), signal("level", 0), clock_(clock) {
     SC_HAS_PROCESS(TimedLevel);
     SC_METHOD(apply);

@@ -5,7 +5,7 @@
 #include <map>
 #include <string>
 
-#include "sim/clock.hpp"
+#include <elstm_vp/sim/clock.hpp>
 
 // Traced signals whose changes are known ahead of time. The fast timing mode plans port
 // bursts and PE tasks before their cycles arrive; these modules hold the planned changes
@@ -17,7 +17,7 @@ namespace elstm::sim {
 template <typename T>
 class TimedValue : public sc_core::sc_module {
 public:
-    TimedValue(sc_core::sc_module_name name, const Clock& clock, T initial = T{})
+    TimedValue(sc_core::sc_module_name name, Clock clock, T initial = T{})
         : sc_module(name), signal("value", initial), clock_(clock) {
         SC_HAS_PROCESS(TimedValue);
         SC_METHOD(apply);
@@ -44,7 +44,7 @@ private:
         if (!plan_.empty()) wake_.notify(clock_.time(plan_.begin()->first - now));
     }
 
-    const Clock& clock_;
+    Clock clock_;
     std::map<Cycles, T> plan_;
     sc_core::sc_event wake_;
 };
@@ -52,7 +52,7 @@ private:
 // A level built from planned increments, e.g. "DRAM accesses in flight" or a buffer's fill.
 class TimedLevel : public sc_core::sc_module {
 public:
-    TimedLevel(sc_core::sc_module_name name, const Clock& clock);
+    TimedLevel(sc_core::sc_module_name name, Clock clock);
 
     void add_at(Cycles at, std::int64_t delta);
     // Convenience for busy intervals: +1 at `from`, −1 at `to` (nothing if from == to).
@@ -64,7 +64,7 @@ public:
 private:
     void apply();
 
-    const Clock& clock_;
+    Clock clock_;
     std::map<Cycles, std::int64_t> plan_;
     std::int64_t final_ = 0;
     sc_core::sc_event wake_;

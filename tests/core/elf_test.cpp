@@ -1,4 +1,4 @@
-#include "core/elf_loader.hpp"
+#include <elstm_vp/core/elf_loader.hpp>
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "numeric/error.hpp"
+#include <elstm_vp/numeric/error.hpp>
 
 namespace elstm {
 namespace {

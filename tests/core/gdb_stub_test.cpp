@@ -8,9 +8,9 @@
 #include <map>
 #include <vector>
 
-#include "core/gdb_server.hpp"
-#include "core/gdb_stub.hpp"
-#include "numeric/error.hpp"
+#include <elstm_vp/core/gdb_server.hpp>
+#include <elstm_vp/core/gdb_stub.hpp>
+#include <elstm_vp/numeric/error.hpp>
 
 namespace elstm::gdb {
 namespace {

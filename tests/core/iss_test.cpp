@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "core/rv_iss.hpp"
+#include <elstm_vp/core/rv_iss.hpp>
 #include "rvtest.h"
 
 namespace elstm::rv {

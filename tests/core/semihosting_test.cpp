@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "core/host_root.hpp"
-#include "core/semihosting.hpp"
+#include <elstm_vp/core/host_root.hpp>
+#include <elstm_vp/core/semihosting.hpp>
 
 namespace elstm {
 namespace {

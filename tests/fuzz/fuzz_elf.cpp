@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <vector>
 
-#include "core/elf_loader.hpp"
-#include "numeric/error.hpp"
+#include <elstm_vp/core/elf_loader.hpp>
+#include <elstm_vp/numeric/error.hpp>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     try {

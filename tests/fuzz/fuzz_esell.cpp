@@ -23,11 +23,11 @@
 #include <vector>
 
 #include "fuzz_input.hpp"
-#include "numeric/error.hpp"
-#include "numeric/esell.hpp"
-#include "numeric/esell_spmv.hpp"
-#include "numeric/matrix.hpp"
-#include "numeric/packed_matrix.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/esell.hpp>
+#include <elstm_vp/numeric/esell_spmv.hpp>
+#include <elstm_vp/numeric/matrix.hpp>
+#include <elstm_vp/numeric/packed_matrix.hpp>
 
 namespace {
 

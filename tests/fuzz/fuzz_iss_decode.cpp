@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/rv_iss.hpp"
+#include <elstm_vp/core/rv_iss.hpp>
 
 namespace {
 

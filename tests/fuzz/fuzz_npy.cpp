@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "numeric/error.hpp"
-#include "numeric/npy.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/npy.hpp>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string bytes(reinterpret_cast<const char*>(data), size);

@@ -22,9 +22,9 @@
 #include <unistd.h>
 
 #include "fuzz_input.hpp"
-#include "numeric/error.hpp"
-#include "output_file.hpp"
-#include "output_path.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/platform/output_file.hpp>
+#include <elstm_vp/platform/output_path.hpp>
 
 namespace {
 

@@ -26,9 +26,9 @@
 #include <vector>
 
 #include "fuzz_input.hpp"
-#include "numeric/error.hpp"
-#include "numeric/matrix.hpp"
-#include "numeric/packed_matrix.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/matrix.hpp>
+#include <elstm_vp/numeric/packed_matrix.hpp>
 
 namespace {
 

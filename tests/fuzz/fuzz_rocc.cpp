@@ -20,14 +20,14 @@
 #include <string>
 #include <vector>
 
-#include "accel/accelerator.hpp"
-#include "bus/memory_bus.hpp"
-#include "dram/dram.hpp"
+#include <elstm_vp/accel/accelerator.hpp>
+#include <elstm_vp/bus/memory_bus.hpp>
+#include <elstm_vp/dram/dram.hpp>
 #include "fuzz_input.hpp"
-#include "numeric/esell.hpp"
-#include "numeric/packed_matrix.hpp"
-#include "numeric/workload.hpp"
-#include "rocc/rocc_channel.hpp"
+#include <elstm_vp/numeric/esell.hpp>
+#include <elstm_vp/numeric/packed_matrix.hpp>
+#include <elstm_vp/numeric/workload.hpp>
+#include <elstm_vp/rocc/rocc_channel.hpp>
 
 namespace {
 
@@ -111,7 +111,7 @@ class Driver : public sc_core::sc_module {
 public:
     sc_core::sc_port<RoccCoreIf> rocc;
 
-    Driver(sc_core::sc_module_name name, std::vector<RoccCommand> commands, const sim::Clock& clock)
+    Driver(sc_core::sc_module_name name, std::vector<RoccCommand> commands, sim::Clock clock)
         : sc_module(name), rocc("rocc"), commands_(std::move(commands)), clock_(clock) {
         SC_HAS_PROCESS(Driver);
         SC_THREAD(run);
@@ -141,7 +141,7 @@ private:
     }
 
     std::vector<RoccCommand> commands_;
-    const sim::Clock& clock_;
+    sim::Clock clock_;
 };
 
 AcceleratorConfig accelerator_config() {

@@ -29,7 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "core/semihosting.hpp"
+#include <elstm_vp/core/semihosting.hpp>
 #include "fuzz_input.hpp"
 
 namespace {

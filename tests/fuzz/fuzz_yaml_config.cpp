@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
-#include "numeric/error.hpp"
-#include "numeric/workload.hpp"
-#include "yaml_config.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/workload.hpp>
+#include <elstm_vp/platform/yaml_config.hpp>
 
 namespace {
 

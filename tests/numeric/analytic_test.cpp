@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "numeric/analytic.hpp"
-#include "numeric/error.hpp"
+#include <elstm_vp/numeric/analytic.hpp>
+#include <elstm_vp/numeric/error.hpp>
 
 namespace elstm {
 namespace {

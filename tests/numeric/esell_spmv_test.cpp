@@ -1,4 +1,4 @@
-#include "numeric/esell_spmv.hpp"
+#include <elstm_vp/numeric/esell_spmv.hpp>
 
 #include <gtest/gtest.h>
 
@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "numeric/error.hpp"
-#include "numeric/esell.hpp"
-#include "numeric/fp16.hpp"
-#include "numeric/matrix.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/esell.hpp>
+#include <elstm_vp/numeric/fp16.hpp>
+#include <elstm_vp/numeric/matrix.hpp>
 
 namespace elstm::esell {
 namespace {

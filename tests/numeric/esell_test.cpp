@@ -1,4 +1,4 @@
-#include "numeric/esell.hpp"
+#include <elstm_vp/numeric/esell.hpp>
 
 #include <gtest/gtest.h>
 
@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "numeric/error.hpp"
-#include "numeric/fp16.hpp"
-#include "numeric/matrix.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/fp16.hpp>
+#include <elstm_vp/numeric/matrix.hpp>
 
 namespace elstm::esell {
 namespace {

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "numeric/error.hpp"
-#include "numeric/esell.hpp"
-#include "numeric/formats.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/esell.hpp>
+#include <elstm_vp/numeric/formats.hpp>
 
 namespace elstm {
 namespace {

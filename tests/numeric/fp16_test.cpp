@@ -5,7 +5,7 @@
 #include <cstring>
 #include <limits>
 
-#include "numeric/fp16.hpp"
+#include <elstm_vp/numeric/fp16.hpp>
 
 namespace elstm {
 namespace {

@@ -1,4 +1,4 @@
-#include "numeric/lstm.hpp"
+#include <elstm_vp/numeric/lstm.hpp>
 
 #include <gtest/gtest.h>
 
@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "numeric/error.hpp"
-#include "numeric/workload.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/workload.hpp>
 
 namespace elstm {
 namespace {

@@ -1,4 +1,4 @@
-#include "numeric/lstm_variant.hpp"
+#include <elstm_vp/numeric/lstm_variant.hpp>
 
 #include <gtest/gtest.h>
 
@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "numeric/error.hpp"
-#include "numeric/fp16.hpp"
-#include "numeric/workload.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/fp16.hpp>
+#include <elstm_vp/numeric/workload.hpp>
 
 namespace elstm {
 namespace {

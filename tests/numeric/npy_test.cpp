@@ -1,4 +1,4 @@
-#include "numeric/npy.hpp"
+#include <elstm_vp/numeric/npy.hpp>
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "numeric/error.hpp"
-#include "numeric/fp16.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/fp16.hpp>
 
 namespace elstm {
 namespace {

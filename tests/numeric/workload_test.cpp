@@ -1,4 +1,4 @@
-#include "numeric/workload.hpp"
+#include <elstm_vp/numeric/workload.hpp>
 
 #include <gtest/gtest.h>
 
@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "numeric/error.hpp"
-#include "numeric/fp16.hpp"
+#include <elstm_vp/numeric/error.hpp>
+#include <elstm_vp/numeric/fp16.hpp>
 
 namespace elstm {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "yaml_config.hpp"
+#include <elstm_vp/platform/yaml_config.hpp>
 
 namespace elstm {
 

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <string>
 
-#include "buffer/onchip_buffer.hpp"
-#include "numeric/error.hpp"
+#include <elstm_vp/buffer/onchip_buffer.hpp>
+#include <elstm_vp/numeric/error.hpp>
 #include "sim_helpers.hpp"
 
 namespace elstm {

@@ -2,10 +2,11 @@
 
 #include <array>
 #include <cstring>
+#include <memory>
 #include <string>
 
-#include "dram/dram.hpp"
-#include "numeric/error.hpp"
+#include <elstm_vp/dram/dram.hpp>
+#include <elstm_vp/numeric/error.hpp>
 #include "sim_helpers.hpp"
 
 namespace elstm {
@@ -56,6 +57,26 @@ TEST(Dram, ReadOf8BytesCostsLatencyPlusOneCycle) {
 
 TEST(Dram, Write64BytesAt8BytesPerCycle) {
     EXPECT_DOUBLE_EQ(access_ns(small_dram(), tlm::TLM_WRITE_COMMAND, 64), 38.0);  // 30 + 64/8
+}
+
+// A module keeps its own copy of the clock: a temporary passed to the constructor, or a clock
+// freed afterwards, leaves the timing as it was (with a stored reference, the freed clock's
+// memory taken by another clock changed the period, or ASan reported the use after free).
+TEST(Dram, KeepsItsOwnCopyOfTheClock) {
+    auto clock = std::make_unique<sim::Clock>(sc_time(2, SC_NS));
+    double ns = -1;
+    Dram dram("dram", small_dram(), *clock);
+    Initiator cpu("cpu", [&](Initiator& initiator) {
+        std::array<unsigned char, 8> data{};
+        tlm::tlm_generic_payload trans;
+        set_payload(trans, tlm::TLM_READ_COMMAND, kBase, data.data(), 8);
+        ns = initiator.transport(trans).to_seconds() * 1e9;
+    });
+    cpu.socket.bind(dram.socket);
+    clock.reset();
+    const auto other = std::make_unique<sim::Clock>(sc_time(5, SC_NS));
+    sc_core::sc_start();
+    EXPECT_DOUBLE_EQ(ns, 62.0);  // (30 + 1) cycles of 2 ns
 }
 
 TEST(Dram, PartialLastBeatCostsAWholeCycle) {

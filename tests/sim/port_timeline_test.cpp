@@ -4,7 +4,7 @@
 #include <random>
 #include <vector>
 
-#include "rocc/port_timeline.hpp"
+#include <elstm_vp/rocc/port_timeline.hpp>
 
 namespace elstm {
 namespace {

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "core/riscv_core.hpp"
-#include "dram/dram.hpp"
-#include "rocc/rocc_channel.hpp"
+#include <elstm_vp/core/riscv_core.hpp>
+#include <elstm_vp/dram/dram.hpp>
+#include <elstm_vp/rocc/rocc_channel.hpp>
 #include "sim_helpers.hpp"
 
 // The RISC-V core wrapper running the small programs of tests/core/wrap_*: semihosting,
@@ -32,8 +32,8 @@ std::vector<char> program(const std::string& name) {
 // Forwards timed and debug transactions but refuses DMI, so the core has to use its bus.
 class NoDmi : public sc_core::sc_module {
 public:
-    tlm_utils::simple_target_socket<NoDmi> target;
-    tlm_utils::simple_initiator_socket<NoDmi> initiator;
+    tlm_utils::simple_target_socket<NoDmi, 64> target;
+    tlm_utils::simple_initiator_socket<NoDmi, 64> initiator;
 
     explicit NoDmi(sc_core::sc_module_name name) : sc_module(name), target("target"), initiator("initiator") {
         target.register_b_transport(this, &NoDmi::b_transport);

@@ -1,11 +1,15 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstring>
+#include <string>
 #include <memory>
 #include <vector>
 
-#include "dram/dram.hpp"
-#include "rocc/rocc_channel.hpp"
+#include <tlm_utils/simple_target_socket.h>
+
+#include <elstm_vp/dram/dram.hpp>
+#include <elstm_vp/rocc/rocc_channel.hpp>
 #include "sim_helpers.hpp"
 
 namespace elstm {
@@ -252,6 +256,91 @@ TEST(RoccChannel, PeekReadsMemoryInZeroTime) {
     EXPECT_EQ(sc_core::sc_time_stamp(), sc_core::SC_ZERO_TIME);
     EXPECT_EQ(dram.accesses(), 0u);
     EXPECT_EQ(outside, "rocc: bus error: debug read of 16 bytes at 0x80000ff8 is outside memory");
+}
+
+// A user's memory target: 64 words at kBase, each access annotated with one word per cycle
+// plus `extra` cycles (a queue behind another master); no debug transport (it answers 0) and no DMI.
+class SlowMemory : public sc_core::sc_module {
+public:
+    tlm_utils::simple_target_socket<SlowMemory, 64> socket;
+    std::array<std::uint64_t, 64> words{};
+
+    SlowMemory(sc_core::sc_module_name name, const sim::Clock& clock, Cycles extra)
+        : sc_module(name), socket("socket"), clock_(clock), extra_(extra) {
+        socket.register_b_transport(this, &SlowMemory::b_transport);
+        for (std::uint64_t i = 0; i < words.size(); ++i) words[i] = 100 + i;
+    }
+
+private:
+    void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+        const std::uint64_t offset = trans.get_address() - kBase;
+        const unsigned len = trans.get_data_length();
+        if (trans.get_address() < kBase || offset + len > 8 * words.size()) {
+            trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+            return;
+        }
+        unsigned char* bytes = reinterpret_cast<unsigned char*>(words.data()) + offset;
+        if (trans.is_read())
+            std::memcpy(trans.get_data_ptr(), bytes, len);
+        else
+            std::memcpy(bytes, trans.get_data_ptr(), len);
+        delay += clock_.time(len / 8 + extra_);
+        trans.set_response_status(tlm::TLM_OK_RESPONSE);
+    }
+
+    sim::Clock clock_;
+    Cycles extra_;
+};
+
+// A burst of 4 words requested in cycle 0 from a memory that annotates 5 cycles beyond the
+// plan (latency 0, a word per cycle): the fast mode moves its words 5 cycles later (6..9,
+// done 10 instead of 1..4, done 5); the exact mode, one transaction per word, holds the port
+// 5 more cycles after each word (1, 7, 13, 19, done 25). Without the extra cycles both keep
+// the plan.
+TEST(RoccChannel, AMemorySlowerThanPlannedDelaysTheBurst) {
+    sim::Clock clock;
+    SlowMemory slow_fast("slow_fast", clock, 5), slow_exact("slow_exact", clock, 5);
+    SlowMemory plain_fast("plain_fast", clock, 0), plain_exact("plain_exact", clock, 0);
+    RoccChannel fast("fast", Rig::channel_config(PortTiming::fast, 0), clock, {0});
+    RoccChannel exact("exact", Rig::channel_config(PortTiming::exact, 0), clock, {0});
+    RoccChannel plain_f("plain_f", Rig::channel_config(PortTiming::fast, 0), clock, {0});
+    RoccChannel plain_e("plain_e", Rig::channel_config(PortTiming::exact, 0), clock, {0});
+    fast.mem.bind(slow_fast.socket);
+    exact.mem.bind(slow_exact.socket);
+    plain_f.mem.bind(plain_fast.socket);
+    plain_e.mem.bind(plain_exact.socket);
+    std::array<std::array<std::uint64_t, 4>, 4> data{};
+    std::array<BurstTiming, 4> timing{};
+    std::array<RoccChannel*, 4> channels{&fast, &exact, &plain_f, &plain_e};
+    std::vector<std::unique_ptr<test::Thread>> threads;
+    for (std::size_t i = 0; i < channels.size(); ++i)
+        threads.push_back(std::make_unique<test::Thread>(("t" + std::to_string(i)).c_str(), [&, i] {
+            timing[i] = channels[i]->wait_done(channels[i]->post(read_burst(PortUser::u, kBase + 8, 4, data[i].data())));
+        }));
+    sc_core::sc_start();
+    expect_timing(timing[0], 0, 6, 9, 10);
+    expect_timing(timing[1], 0, 1, 19, 25);
+    expect_timing(timing[2], 0, 1, 4, 5);
+    expect_timing(timing[3], 0, 1, 4, 5);
+    for (const auto& d : data) EXPECT_EQ(d, (std::array<std::uint64_t, 4>{101, 102, 103, 104}));
+}
+
+// A memory without a debug transport: the controller's reads go by b_transport at zero time.
+TEST(RoccChannel, PeekWorksWithoutADebugTransport) {
+    sim::Clock clock;
+    SlowMemory memory("memory", clock, 5);
+    RoccChannel rocc("rocc", RoccChannelConfig{}, clock, {0});
+    rocc.mem.bind(memory.socket);
+    std::array<std::uint64_t, 3> got{};
+    std::string outside;
+    test::Thread t("t", [&] {
+        rocc.peek(kBase + 16, 3, got.data());
+        outside = test::report_of([&] { rocc.peek(kBase + 504, 2, got.data()); });
+    });
+    sc_core::sc_start();
+    EXPECT_EQ(got, (std::array<std::uint64_t, 3>{102, 103, 104}));
+    EXPECT_EQ(sc_core::sc_time_stamp(), sc_core::SC_ZERO_TIME);
+    EXPECT_EQ(outside, "rocc: bus error: debug read of 16 bytes at 0x800001f8 is outside memory");
 }
 
 TEST(RoccChannel, UnknownFunctIsRejected) {

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "sim/clock.hpp"
+#include <elstm_vp/sim/clock.hpp>
 
 namespace elstm::test {
 
@@ -29,7 +29,7 @@ private:
 // A TLM-2.0 initiator whose thread runs `body`; `transport` drives its socket.
 class Initiator : public sc_core::sc_module {
 public:
-    tlm_utils::simple_initiator_socket<Initiator> socket;
+    tlm_utils::simple_initiator_socket<Initiator, 64> socket;
 
     Initiator(sc_core::sc_module_name name, std::function<void(Initiator&)> body)
         : sc_module(name), socket("socket"), body_(std::move(body)) {
@@ -68,7 +68,7 @@ class ChangeLog : public sc_core::sc_module {
 public:
     using Entry = std::pair<sim::Cycles, T>;
 
-    ChangeLog(sc_core::sc_module_name name, const sc_core::sc_signal<T>& signal, const sim::Clock& clock)
+    ChangeLog(sc_core::sc_module_name name, const sc_core::sc_signal<T>& signal, sim::Clock clock)
         : sc_module(name), signal_(signal), clock_(clock) {
         SC_HAS_PROCESS(ChangeLog);
         SC_METHOD(record);
@@ -82,7 +82,7 @@ private:
     void record() { changes.emplace_back(clock_.now(), signal_.read()); }
 
     const sc_core::sc_signal<T>& signal_;
-    const sim::Clock& clock_;
+    sim::Clock clock_;
 };
 
 // Runs `action` with model errors set to throw; returns "<msg type>: <message>" of the

@@ -4,11 +4,11 @@
 #include <array>
 #include <vector>
 
-#include "dram/dram.hpp"
-#include "numeric/esell.hpp"
-#include "pe/spmv_pe.hpp"
-#include "pe/vector_pe.hpp"
-#include "rocc/rocc_channel.hpp"
+#include <elstm_vp/dram/dram.hpp>
+#include <elstm_vp/numeric/esell.hpp>
+#include <elstm_vp/pe/spmv_pe.hpp>
+#include <elstm_vp/pe/vector_pe.hpp>
+#include <elstm_vp/rocc/rocc_channel.hpp>
 #include "sim_helpers.hpp"
 
 namespace elstm {

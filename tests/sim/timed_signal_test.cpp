@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "sim/timed_signal.hpp"
+#include <elstm_vp/sim/timed_signal.hpp>
 #include "sim_helpers.hpp"
 
 namespace elstm::sim {

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "accel/accelerator.hpp"
-#include "dram/dram.hpp"
-#include "driver/rocc_driver.hpp"
-#include "rocc/rocc_channel.hpp"
+#include <elstm_vp/accel/accelerator.hpp>
+#include <elstm_vp/dram/dram.hpp>
+#include <elstm_vp/driver/rocc_driver.hpp>
+#include <elstm_vp/rocc/rocc_channel.hpp>
 
 namespace elstm {
 namespace {

@@ -573,7 +573,7 @@ PlatformConfig read_platform(const Item& root, const fs::path& dir) {
 void check_bare_overrides(const YAML::Node& root, const std::vector<std::string>& overrides) {
     const YAML::Node workload = root.IsMap() ? root["workload"] : YAML::Node();
     std::string none_from;  // where the workload became none; empty while it is not
-    if (workload.IsScalar() && workload.Scalar() == "none") none_from = "line " + std::to_string(workload.Mark().line + 1);
+    if (workload.IsDefined() && workload.IsScalar() && workload.Scalar() == "none") none_from = "line " + std::to_string(workload.Mark().line + 1);
     const std::string* key_set = nullptr;
     for (const std::string& text : overrides) {
         const std::string key = text.substr(0, text.find('='));

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 #include <new>
@@ -151,6 +152,11 @@ int run(const po::variables_map& vm) {
         std::cout << elstm::effective_config_yaml(config);
         return 0;
     }
+    if (vm.count("list-inputs")) {
+        for (const elstm::NamedPath& in : input_files(config, config_path))
+            std::cout << in.key << '\t' << std::filesystem::absolute(in.path).lexically_normal().string() << '\n';
+        return 0;
+    }
     const bool quiet = vm.count("quiet") > 0;
     const std::size_t layers = config.workload.npy_layers.empty() ? config.workload.spec.layers.size()
                                                                    : config.workload.npy_layers.size();
@@ -226,6 +232,7 @@ int sc_main(int argc, char** argv) {
         ("h-out", po::value<std::string>(),
          "write every layer's h as .npy, one file per layer: F.npy gives F.layer1.npy, ... (overrides outputs.h)")
         ("dump-config", "print the effective configuration (file, --set overrides, absolute paths) as YAML and exit")
+        ("list-inputs", "print every file the run reads (the config, .npy files, firmware), one 'key<TAB>absolute path' per line, and exit")
         ("timing", po::value<std::string>(), "fast (default) or exact: the per-word port yardstick")
         ("quiet,q", "no progress on stderr (shown only when stderr is a terminal)")
         ("progress", "progress on stderr even when it is not a terminal")

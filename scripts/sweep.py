@@ -196,7 +196,7 @@ def parse_args(argv):
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", help="platform YAML, passed to every run")
     ap.add_argument("--config-sha256", metavar="HEX",
-                    help="refuse to run unless the config's content has this hash (Slurm tasks)")
+                    help="refuse to run unless the effective configuration and its input files have this hash (Slurm tasks)")
     ap.add_argument("--n-pe", dest="n_pe", metavar="VALUES", help="short for --param accel.n_pe=VALUES")
     ap.add_argument("--n-fuse", dest="n_fuse", metavar="VALUES",
                     help="short for --param schedule.n_fuse=VALUES")
@@ -233,15 +233,15 @@ def main(argv=None):
             raise UsageError(f"--jobs {args.jobs}: must be at least 1")
         params, fixed = sweep_params(args)
         points = sweep_points(params)
-        identity = sweep_identity(args.config, fixed)
+        if not os.access(args.vp, os.X_OK):
+            raise UsageError(f"{args.vp}: no elstm-vp there; build it or pass --vp")
+        identity = sweep_identity(args.config, fixed, args.vp)
         if args.config_sha256 and args.config_sha256 != identity["config_sha256"]:
-            raise UsageError(f"{identity['config']}: content changed since the sweep was emitted "
-                             f"(sha256 {identity['config_sha256'][:12]}, expected "
+            raise UsageError(f"{identity['config']}: configuration or input files changed since the sweep "
+                             f"was emitted (sha256 {identity['config_sha256'][:12]}, expected "
                              f"{args.config_sha256[:12]}); emit the script again")
         if args.emit_slurm:
             return slurm_array.emit_slurm(args, params, fixed, points, identity)
-        if not os.access(args.vp, os.X_OK):
-            raise UsageError(f"{args.vp}: no elstm-vp there; build it or pass --vp")
         if args.point is not None:
             if not 0 <= args.point < len(points):
                 raise UsageError(f"--point {args.point}: the sweep has points 0..{len(points) - 1}")

@@ -7,6 +7,7 @@ import itertools
 import os
 import re
 import shlex
+import subprocess
 import sys
 
 KIND = "schedule.kind"
@@ -14,8 +15,9 @@ NFUSE = "schedule.n_fuse"
 SEQUENTIAL = "sequential"
 SHORTHANDS = (("n_pe", "accel.n_pe"), ("n_fuse", NFUSE))
 LAYER_COLUMN = re.compile(r"cycles_L(\d+)$")
-# What a row was computed under, besides its parameters: the config file (absolute), its content
-# and the fixed --set overrides. A row is reused only under the same three.
+# What a row was computed under, besides its parameters: the config file (absolute), the hash of
+# its effective configuration and input files (sweep_identity) and the fixed --set overrides. A
+# row is reused only under the same three.
 IDENTITY = ("config", "config_sha256", "sets")
 
 
@@ -129,9 +131,29 @@ def file_sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def sweep_identity(config, fixed):
+def sweep_identity(config, fixed, vp):
+    """What the rows were computed under: the config and a hash of what elstm-vp makes of it,
+    the effective configuration (--dump-config of the file with the fixed --set overrides) and
+    the content of every other file the run reads (--list-inputs: .npy weights and inputs, the
+    firmware), so an edited weight file or a rebuilt firmware is another configuration too."""
     path = os.path.realpath(config)
-    return {"config": path, "config_sha256": file_sha256(path),
+    sets = [arg for k, v in fixed.items() for arg in ("--set", f"{k}={v}")]
+
+    def ask(option):
+        proc = subprocess.run([vp, "--config", path, *sets, option], capture_output=True, text=True)
+        if proc.returncode != 0:
+            why = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+            raise UsageError(f"{path}: elstm-vp {option} fails: {why}")
+        return proc.stdout
+
+    digest = hashlib.sha256(ask("--dump-config").encode())
+    for line in ask("--list-inputs").splitlines():
+        key, _, file = line.partition("\t")
+        if key == "the config":
+            continue  # its meaning is the effective configuration
+        digest.update(f"\0{key}\0{file}\0".encode())
+        digest.update(file_sha256(file).encode() if os.path.isfile(file) else b"missing")
+    return {"config": path, "config_sha256": digest.hexdigest(),
             "sets": shlex.join(f"{k}={v}" for k, v in fixed.items())}
 
 

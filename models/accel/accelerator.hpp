@@ -104,6 +104,8 @@ public:
     // Adds prefix.phase, prefix.uh_step and every part's signals to `file`: per PE
     // prefix.<pe>.state/.step/.step_last, prefix.vpe.state, prefix.buf_<b>.fill.
     void trace(sc_core::sc_trace_file* file, const std::string& prefix) const;
+    // SystemC's one-argument form: the same signals under this module's name.
+    void trace(sc_core::sc_trace_file* file) const override { trace(file, name()); }
 
     // Called after every step of a layer (for progress reports): the run so far and the step.
     std::function<void(const LayerRun&, std::size_t step)> on_step;

@@ -44,6 +44,8 @@ public:
     sim::TimedValue<std::int64_t> fill;
     // Adds prefix.fill to `file`.
     void trace(sc_core::sc_trace_file* file, const std::string& prefix) const;
+    // SystemC's one-argument form: the same signals under this module's name.
+    void trace(sc_core::sc_trace_file* file) const override { trace(file, name()); }
 
 private:
     void check(std::size_t first, std::size_t count) const;

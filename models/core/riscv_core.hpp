@@ -57,6 +57,8 @@ public:
     sim::TimedValue<std::uint8_t> state;  // 0 running, 1 waiting for the accelerator, 2 stopped
     // Adds prefix.state to `file`.
     void trace(sc_core::sc_trace_file* file, const std::string& prefix) const;
+    // SystemC's one-argument form: the same signals under this module's name.
+    void trace(sc_core::sc_trace_file* file) const override { trace(file, name()); }
 
     // Asked between the ISS's slices (at most kSliceInstructions each, a few milliseconds):
     // while it returns true the core hands control to the kernel after every slice instead of

@@ -49,6 +49,8 @@ public:
     sim::TimedLevel busy;
     // Adds prefix.busy to `file`.
     void trace(sc_core::sc_trace_file* file, const std::string& prefix) const;
+    // SystemC's one-argument form: the same signals under this module's name.
+    void trace(sc_core::sc_trace_file* file) const override { trace(file, name()); }
 
 private:
     void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);

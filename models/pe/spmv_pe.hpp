@@ -127,6 +127,8 @@ public:
     sim::TimedValue<std::int32_t> step_last;
     // Adds prefix.state, prefix.step and prefix.step_last to `file`.
     void trace(sc_core::sc_trace_file* file, const std::string& prefix) const;
+    // SystemC's one-argument form: the same signals under this module's name.
+    void trace(sc_core::sc_trace_file* file) const override { trace(file, name()); }
 
 private:
     PeConfig config_;

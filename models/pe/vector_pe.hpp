@@ -31,6 +31,8 @@ public:
     sim::TimedValue<std::uint8_t> state;  // 0 idle, 1 busy
     // Adds prefix.state to `file`.
     void trace(sc_core::sc_trace_file* file, const std::string& prefix) const;
+    // SystemC's one-argument form: the same signals under this module's name.
+    void trace(sc_core::sc_trace_file* file) const override { trace(file, name()); }
 
 private:
     VectorPeConfig config_;

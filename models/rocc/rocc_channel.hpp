@@ -71,6 +71,8 @@ public:
     const PortCycleTrace* port_cycles() const { return port_cycles_.get(); }
     // Adds prefix.owner, .w_side, .u_side, .words (and .port with the word-by-word trace) to `file`.
     void trace(sc_core::sc_trace_file* file, const std::string& prefix) const;
+    // SystemC's one-argument form: the same signals under this module's name.
+    void trace(sc_core::sc_trace_file* file) const override { trace(file, name()); }
 
 private:
     struct Pending {

@@ -2,6 +2,7 @@
 resume, failures, interrupts, --point, Slurm and --merge. The runs go to a fake elstm-vp (written below) that writes a plausible stats JSON, logs
 each invocation, and fails or sleeps on request, so the tests are fast and deterministic."""
 import csv
+import hashlib
 import os
 import signal
 import subprocess
@@ -24,6 +25,15 @@ FAKE_VP = textwrap.dedent('''\
     import json, os, sys, time
     args = sys.argv[1:]
     sets = [args[i + 1] for i, a in enumerate(args) if a == "--set"]
+    if "--dump-config" in args or "--list-inputs" in args:
+        config = args[args.index("--config") + 1]
+        if "--dump-config" in args:
+            sys.stdout.write(open(config).read() + "".join("# set " + s + "\\n" for s in sets))
+        else:
+            print("the config\\t" + config)
+            for item in filter(None, os.environ.get("FAKE_INPUTS", "").split(os.pathsep)):
+                print(item.replace("=", "\\t", 1))
+        sys.exit(0)
     stats = args[args.index("--stats") + 1]
     with open(os.environ["FAKE_LOG"], "a") as f:
         f.write(" ".join(sets) + "\\n")
@@ -52,6 +62,18 @@ FAKE_VP = textwrap.dedent('''\
                    buffers=[dict(name="buf_x", area=100.5), dict(name="buf_h", area=20)],
                    golden=dict(passed=True)), open(stats, "w"))
     ''').format(python=sys.executable)
+
+
+def identity_hash(config_text, sets=(), inputs=()):
+    """The hash sweep.py keys rows on, from its definition: the effective configuration (the fake
+    elstm-vp's --dump-config: the file, then a line per --set), then per input file its key, path
+    and content hash."""
+    digest = hashlib.sha256((config_text + "".join(f"# set {s}\n" for s in sets)).encode())
+    for key, path in inputs:
+        digest.update(f"\0{key}\0{path}\0".encode())
+        with open(path, "rb") as f:
+            digest.update(hashlib.sha256(f.read()).hexdigest().encode())
+    return digest.hexdigest()
 
 
 def read_rows(path):
@@ -290,7 +312,7 @@ class SweepRunTest(unittest.TestCase):
         self.assertEqual(self.sweep("--n-pe", "2", "--set", "workload.steps=12").returncode, 0)
         self.assertEqual(len(self.invocations()), 2)
         _, rows = read_rows(self.csv)
-        digest = sweep_rows.file_sha256(self.config)
+        digest = identity_hash("", ["workload.steps=12"])
         self.assertEqual({(r["config"], r["config_sha256"], r["sets"]) for r in rows},
                          {(os.path.realpath(self.config), digest, "workload.steps=12")})
         other = os.path.join(self.dir, "other.yaml")
@@ -311,11 +333,44 @@ class SweepRunTest(unittest.TestCase):
             f.write("# edited\n")
         proc = self.sweep("--n-pe", "2", "--set", "workload.steps=12")
         self.assertEqual(proc.returncode, 2, proc.stderr)
+        edited = identity_hash("# edited\n", ["workload.steps=12"])
         self.assertIn(f"this sweep runs {os.path.realpath(self.config)} (sha256 "
-                      f"{sweep_rows.file_sha256(self.config)[:12]}) with --set workload.steps=12", proc.stderr)
+                      f"{edited[:12]}) with --set workload.steps=12", proc.stderr)
         self.assertEqual(len(self.invocations()), 2, "a point ran under a configuration it was not keyed on")
         _, after = read_rows(self.csv)
         self.assertEqual(after, rows)
+
+    def test_resume_refuses_an_edited_input_file(self):
+        weights = os.path.join(self.dir, "w.npy")
+        with open(weights, "wb") as f:
+            f.write(b"first weights")
+        env = {"FAKE_INPUTS": f"workload.layers[0].npy.w={weights}"}
+        self.assertEqual(self.sweep("--n-pe", "2", env=env).returncode, 0)
+        _, rows = read_rows(self.csv)
+        digest = identity_hash("", inputs=[("workload.layers[0].npy.w", weights)])
+        self.assertEqual({r["config_sha256"] for r in rows}, {digest})
+        with open(weights, "wb") as f:
+            f.write(b"other weights")
+        proc = self.sweep("--n-pe", "2", env=env)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        edited = identity_hash("", inputs=[("workload.layers[0].npy.w", weights)])
+        self.assertIn(f"holds points computed with {os.path.realpath(self.config)} (sha256 {digest[:12]}), this "
+                      f"sweep runs {os.path.realpath(self.config)} (sha256 {edited[:12]})", proc.stderr)
+        self.assertEqual(len(self.invocations()), 2, "a point ran under input files it was not keyed on")
+
+    def test_a_configuration_elstm_vp_refuses_stops_the_sweep(self):
+        with open(self.config, "w") as f:
+            f.write("accel: {n_pe: 1}\n")
+        failing = os.path.join(self.dir, "refusing-vp")
+        with open(failing, "w") as f:
+            f.write("#!/bin/sh\necho 'c.yaml:1: accel.n_pe: 1 is out of range' >&2\nexit 2\n")
+        os.chmod(failing, 0o755)
+        proc = subprocess.run([sys.executable, SWEEP, "--vp", failing, "--config", self.config, "-o", self.csv,
+                               "--n-pe", "2"], env=self.env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 2)
+        self.assertEqual(proc.stderr.strip(), f"sweep: {os.path.realpath(self.config)}: elstm-vp --dump-config "
+                         "fails: c.yaml:1: accel.n_pe: 1 is out of range")
+        self.assertFalse(os.path.exists(self.csv))
 
     def emit(self, *extra):
         script = os.path.join(self.dir, "sweep.sbatch")
@@ -343,9 +398,10 @@ class SweepRunTest(unittest.TestCase):
             f.write("dram: {latency: 0}\n")
         run = self.run_task(script, 2)
         self.assertEqual(run.returncode, 2)
-        self.assertEqual(run.stderr.strip(), f"sweep: {os.path.realpath(self.config)}: content changed since the "
-                         f"sweep was emitted (sha256 {sweep_rows.file_sha256(self.config)[:12]}, expected "
-                         f"{sweep_rows.file_sha256(os.devnull)[:12]}); emit the script again")
+        edited = identity_hash("dram: {latency: 0}\n", ["workload.steps=12"])
+        self.assertEqual(run.stderr.strip(), f"sweep: {os.path.realpath(self.config)}: configuration or input "
+                         f"files changed since the sweep was emitted (sha256 {edited[:12]}, expected "
+                         f"{identity_hash('', ['workload.steps=12'])[:12]}); emit the script again")
         self.assertEqual(self.invocations(), [])
 
     def test_merge_reports_missing_and_failed_tasks(self):
@@ -386,8 +442,8 @@ class SweepRunTest(unittest.TestCase):
         proc = self.merge(parts, other)
         self.assertEqual(proc.returncode, 2)
         self.assertIn(f"sweep: {other} holds points computed with {os.path.realpath(self.config)} (sha256 "
-                      f"{sweep_rows.file_sha256(self.config)[:12]}), {parts}/sweep.json with "
-                      f"{os.path.realpath(self.config)} (sha256 {sweep_rows.file_sha256(self.config)[:12]}) "
+                      f"{identity_hash('')[:12]}), {parts}/sweep.json with "
+                      f"{os.path.realpath(self.config)} (sha256 {identity_hash('', ['workload.steps=12'])[:12]}) "
                       f"with --set workload.steps=12: not one sweep", proc.stderr)
 
     def test_emit_slurm_and_merge(self):
@@ -406,7 +462,7 @@ class SweepRunTest(unittest.TestCase):
         self.assertTrue(os.path.isdir(parts), "Slurm needs the log directory before the tasks start")
         command = text.splitlines()[-1]
         for piece in [f"--vp {self.vp}", f"--config {os.path.realpath(self.config)}",
-                      f"--config-sha256 {sweep_rows.file_sha256(self.config)}", "--param accel.n_pe=2,3",
+                      f"--config-sha256 {identity_hash('', ['workload.steps=12'])}", "--param accel.n_pe=2,3",
                       "--param schedule.n_fuse=1,2", "--param schedule.kind=cell_fusion",
                       "--set workload.steps=12", '--retry-failed --point "$id"', f'--out {parts}/point_"$id".csv']:
             self.assertIn(piece, command)

@@ -33,4 +33,15 @@ cmp -s <(strip_date a.vcd) <(strip_date b.vcd) || problem "the VCDs differ beyon
 json b.json 's["effective_config"]' | sed '$d' | cmp -s - <(grep -v -e '^trace:' -e '^  vcd:' -e '^stats:' elsewhere/d.yaml) \
     || problem "stats effective_config is not the dump without its outputs"
 expect_error dump_bad 2 "--set accel\.n_pe=1: 1 is out of range" --config "$configs/quick.yaml" --set accel.n_pe=1 --dump-config
+# --list-inputs: every file the run reads, key and absolute path, from any folder.
+(cd elsewhere && "$vp" --config "$configs/trained/fmnist.yaml" --list-inputs >../inputs.out) || fail "--list-inputs: exit $?"
+data=$(cd "$configs/../data/fmnist" && pwd)
+expected=$(printf '%s\t%s\n' "the config" "$(cd "$configs/trained" && pwd)/fmnist.yaml" \
+    "workload.layers[0].npy.w" "$data/w1.npy" "workload.layers[0].npy.u" "$data/u1.npy" \
+    "workload.layers[0].npy.bias" "$data/b1.npy" "workload.layers[1].npy.w" "$data/w2.npy" \
+    "workload.layers[1].npy.u" "$data/u2.npy" "workload.layers[1].npy.bias" "$data/b2.npy" \
+    "workload.inputs" "$data/x_test.npy")
+[ "$(grep -v '^host.firmware' inputs.out)" = "$expected" ] || problem "--list-inputs: $(cat inputs.out)"
+grep -q "^host.firmware	/.*/elstm\.elf$" inputs.out || problem "--list-inputs names no firmware ELF: $(cat inputs.out)"
+expect_error list_bad 2 "--set accel\.n_pe=1: 1 is out of range" --config "$configs/quick.yaml" --set accel.n_pe=1 --list-inputs
 finish

@@ -182,7 +182,8 @@ def columns(keys, n_layers):
     layers = range(1, n_layers + 1)
     return (list(keys) + ["status", "error", "cycles"] + [f"cycles_L{i}" for i in layers]
             + ["speedup"] + [f"speedup_L{i}" for i in layers]
-            + ["pe_utilisation", "port_utilisation_w", "port_utilisation_u", "area", "wall_s"]
+            + ["pe_utilisation", "port_utilisation_w", "port_utilisation_u", "area", "accuracy",
+               "energy_uj_per_inference", "wall_s"]
             + list(IDENTITY))
 
 
@@ -204,6 +205,11 @@ def stats_figures(stats):
         weighted = sum(r[f"port_utilisation_{side}"] * r["cycles"] for r in runs)
         figures[f"port_utilisation_{side}"] = f"{weighted / total:.6g}" if total else ""
     figures["area"] = f"{sum(b['area'] for b in stats['buffers']):.6g}"
+    # A trained model's accuracy (with workload.classifier) and the energy of one inference.
+    classifier = stats.get("classifier")
+    figures["accuracy"] = f"{classifier['accuracy']:.6g}" if classifier else ""
+    per_inference = (stats.get("energy") or {}).get("per_inference_pj")
+    figures["energy_uj_per_inference"] = f"{per_inference['total'] / 1e6:.6g}" if per_inference else ""
     return figures
 
 

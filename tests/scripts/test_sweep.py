@@ -150,7 +150,8 @@ class PointsTest(unittest.TestCase):
         self.assertEqual(sweep_rows.columns(["accel.n_pe", "schedule.kind"], 2), [
             "accel.n_pe", "schedule.kind", "status", "error", "cycles", "cycles_L1", "cycles_L2",
             "speedup", "speedup_L1", "speedup_L2", "pe_utilisation", "port_utilisation_w",
-            "port_utilisation_u", "area", "wall_s", "config", "config_sha256", "sets"])
+            "port_utilisation_u", "area", "accuracy", "energy_uj_per_inference", "wall_s", "config", "config_sha256",
+            "sets"])
 
     def test_stats_figures(self):
         runs = [dict(layer=l, sequence=s, cycles=c, port_utilisation_w=w, port_utilisation_u=0.5)
@@ -160,7 +161,11 @@ class PointsTest(unittest.TestCase):
                      buffers=[dict(area=1.5), dict(area=2)])
         self.assertEqual(sweep_rows.stats_figures(stats), {
             "cycles": "500", "cycles_L1": "200", "cycles_L2": "300", "pe_utilisation": "0.4",
-            "port_utilisation_w": "0.48", "port_utilisation_u": "0.5", "area": "3.5"})
+            "port_utilisation_w": "0.48", "port_utilisation_u": "0.5", "area": "3.5", "accuracy": "",
+            "energy_uj_per_inference": ""})
+        stats.update(classifier=dict(accuracy=0.763), energy=dict(per_inference_pj=dict(total=2.5e6, dram=2e6)))
+        figures = sweep_rows.stats_figures(stats)
+        self.assertEqual((figures["accuracy"], figures["energy_uj_per_inference"]), ("0.763", "2.5"))
 
 
 class SweepRunTest(unittest.TestCase):

@@ -550,7 +550,7 @@ HostConfig read_host(const Item& it, const fs::path& dir) {
     if (!is_builtin_firmware(h.firmware)) {
         const fs::path elf = dir / h.firmware;
         if (!fs::exists(elf))
-            firmware.fail("'" + h.firmware + "' is neither elstm, classify nor lstm_cpu nor an existing ELF (looked for " +
+            firmware.fail("'" + h.firmware + "' is neither a built-in firmware (elstm, classify, lstm_cpu) nor an existing ELF (looked for " +
                           elf.string() + ")");
         check_regular_file(firmware, elf.string());
         h.firmware = elf.string();

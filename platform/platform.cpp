@@ -653,9 +653,10 @@ GoldenCheck Platform::check_golden() const {
         std::vector<std::vector<float>> golden;
         const std::vector<float> xs = run_inputs(s);
         if (check.passed || golden_is_reference) golden = golden_outputs(image_, xs, config_.schedule);
-        if (image_.classifier.classes && check.passed)
-            check.last_h.emplace_back(golden.back().end() - static_cast<std::ptrdiff_t>(image_.layers.back().hidden_size),
-                                      golden.back().end());
+        if (image_.classifier.classes && check.passed) {
+            const auto n = static_cast<std::ptrdiff_t>(image_.layers.back().hidden_size);
+            check.last_h.emplace_back(golden.back().end() - n, golden.back().end());
+        }
         const std::vector<std::vector<float>> reference =
             golden_is_reference ? golden : fp32_reference_outputs(image_, xs);
         for (std::size_t k = 0; k < layers; ++k) {

@@ -480,7 +480,8 @@ std::vector<std::size_t> header_shape(const Item& it, const std::string& path) {
 // workload.classifier: W (classes × the last layer's hidden size), bias (classes) and one integer
 // label in [0, classes) per sequence; shapes from the headers, the labels read whole.
 ClassifierFiles read_classifier(const Item& it, const fs::path& dir, const WorkloadConfig& w) {
-    if (!it.node().IsMap()) it.fail("expected a map {w: FILE.npy, bias: FILE.npy, labels: FILE.npy}, got " + describe(it.node()));
+    if (!it.node().IsMap())
+        it.fail("expected a map {w: FILE.npy, bias: FILE.npy, labels: FILE.npy}, got " + describe(it.node()));
     ClassifierFiles c;
     const Item wi = it["w"], bi = it["bias"], li = it["labels"];
     c.w = npy_path(wi, dir);
@@ -537,7 +538,8 @@ WorkloadConfig read_workload(const Item& it, const fs::path& dir) {
     else read_uint(it["sequences"], w.spec.sequences, 1, kMaxCount);
     read_uint(it["seed"], w.spec.seed, 0, kMaxU64);
     if (w.npy_layers.empty()) validate(it, w.spec);
-    if (const Item classifier = it["classifier"]; classifier.present()) w.classifier = read_classifier(classifier, dir, w);
+    if (const Item classifier = it["classifier"]; classifier.present())
+        w.classifier = read_classifier(classifier, dir, w);
     return w;
 }
 
@@ -550,8 +552,8 @@ HostConfig read_host(const Item& it, const fs::path& dir) {
     if (!is_builtin_firmware(h.firmware)) {
         const fs::path elf = dir / h.firmware;
         if (!fs::exists(elf))
-            firmware.fail("'" + h.firmware + "' is neither a built-in firmware (elstm, classify, lstm_cpu) nor an existing ELF (looked for " +
-                          elf.string() + ")");
+            firmware.fail("'" + h.firmware + "' is neither a built-in firmware (elstm, classify, lstm_cpu) nor an " +
+                          "existing ELF (looked for " + elf.string() + ")");
         check_regular_file(firmware, elf.string());
         h.firmware = elf.string();
     }
@@ -597,7 +599,8 @@ void check_classifier_host(const Item& root, const PlatformConfig& c) {
     const Item classifier = root["workload"]["classifier"], firmware = root["host"]["firmware"];
     if (c.workload.classifier.present()) {
         if (c.host.kind == HostKind::driver)
-            classifier.fail("runs on the core, but host.kind is driver; use host.kind: core with host.firmware: classify");
+            classifier.fail(
+                "runs on the core, but host.kind is driver; use host.kind: core with host.firmware: classify");
         if (c.host.firmware == "elstm" || c.host.firmware == "lstm_cpu")
             classifier.fail("runs on the core in the classify firmware, but host.firmware is " + c.host.firmware +
                             "; set host.firmware: classify");

@@ -54,7 +54,8 @@ static inline uint64_t elstm_rocc_start(uint64_t u, uint64_t flags) {
  * order of the reference elstm.c, plus the delta thresholds and weight scales when the
  * descriptor's features ask for them. Returns the cycles the layer took. Out of line, so a
  * debugger breaks on it once per layer (`break elstm_run_layer`). */
-static __attribute__((noinline, unused)) uint64_t elstm_run_layer(const struct elstm_desc *d, uint64_t layer, uint64_t seq) {
+static __attribute__((noinline, unused)) uint64_t elstm_run_layer(const struct elstm_desc *d, uint64_t layer,
+                                                                  uint64_t seq) {
     const struct elstm_layer_desc *l = &elstm_layers(d)[layer];
     ELSTM_ROCC(0, l->m, l->n);
     ELSTM_ROCC(1, l->threshold_bits, d->steps);

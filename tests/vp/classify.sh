@@ -30,6 +30,8 @@ np.save("labels_5.npy", np.zeros(5, np.int64))
 np.save("labels_4.npy", np.array([1, 3, 1, 0, 4, 2], np.int32))
 np.save("labels_neg.npy", np.array([-1, 3, 1, 0, 1, 2], np.int8))
 np.save("labels_f.npy", np.zeros(6, np.float32))
+np.save("w_big.npy", np.zeros((100000, 12), np.float32))
+np.save("b_big.npy", np.zeros(100000, np.float32))
 PY
 
 # The constant class 1: 3 correct, counted by the core and recounted by the host.
@@ -89,6 +91,12 @@ classify_config elstm.yaml "{w: w0.npy, bias: b0.npy, labels: labels_a.npy}" "{f
 expect_error elstm 2 "$at: runs on the core in the classify firmware, but host\.firmware is elstm; set host\.firmware: classify$" --config elstm.yaml
 classify_config driver.yaml "{w: w0.npy, bias: b0.npy, labels: labels_a.npy}" "{kind: driver}"
 expect_error driver 2 "$at: runs on the core, but host\.kind is driver; use host\.kind: core with host\.firmware: classify$" --config driver.yaml
+# A classifier the memory limit or the DRAM cannot hold, known from its header before it is loaded.
+classify_config big.yaml "{w: w_big.npy, bias: b_big.npy, labels: labels_a.npy}"
+expect_error memory 2 "big\.yaml: limits\.memory: the run would take about 9\.2 MiB of memory, more than the limit of 1\.0 MiB; the most, 9\.2 MiB, for the classifier \(100000 x 12 from workload\.classifier\.w\)$" \
+    --config big.yaml --set limits.memory=1MiB
+expect_error dram 2 "big\.yaml: dram\.size: the workload image needs at least [0-9]+ bytes from 0x80000000 but the DRAM has 5242880$" \
+    --config big.yaml --set dram.size=5MiB
 write_config none.yaml "[{input: 8, hidden: 12}]" 5 6
 expect_error none 2 "--set host\.firmware=classify: classify needs workload\.classifier: \{w: FILE\.npy, bias: FILE\.npy, labels: FILE\.npy\}$" --config none.yaml --set host.firmware=classify
 finish

@@ -4,7 +4,8 @@
 # first maximum is class 1 labels every sequence 1 (labels chosen: 3 of 6 correct; a tie at
 # class 3 tests "first maximum"); W = the first rows of the identity picks h[c] exactly, so numpy's
 # argmax of the h the run wrote gives the classes (labels chosen: 4 of 6 correct). Then a
-# program that does not classify, and every bad classifier input with its one-line message.
+# program that does not classify, one that miscounts, and every bad classifier input with its
+# one-line message.
 set -euo pipefail
 source "$(dirname "$0")/lib.bash" "$@"
 py=/usr/bin/python3
@@ -73,6 +74,14 @@ PY
 cp "$(dirname "$vp")/firmware/elstm.elf" prog.elf
 classify_config own.yaml "{w: w0.npy, bias: b_tie.npy, labels: labels_a.npy}" "{firmware: prog.elf}"
 after_run=1 expect_error own 1 'classifier check failed: the firmware classified 0 of 6 sequences \(descriptor field classified\)$' --config own.yaml -q
+
+# A program that claims every label correct: the host's recount from the golden h differs.
+miscount="$(dirname "$vp")/tests/core_wrap/miscount.elf"
+[ -f "$miscount" ] || fail "no $miscount (built with the tests)"
+classify_config lie.yaml "{w: w0.npy, bias: b_tie.npy, labels: labels_a.npy}" "{firmware: $miscount}"
+after_run=1 expect_error miscount 1 'classifier check failed: the firmware counts 6 correct labels, the host 3 from the golden h$' --config lie.yaml -q
+grep -q '^  classifier check: FAILED: the firmware counts 6 correct labels, the host 3 from the golden h$' miscount.out ||
+    problem "miscount: the summary has no FAILED classifier check: $(grep classifier miscount.out)"
 
 at='[^ ]*\.yaml:[0-9]+:[0-9]+: workload\.classifier'
 classify_config w.yaml "{w: w_11.npy, bias: b0.npy, labels: labels_a.npy}"

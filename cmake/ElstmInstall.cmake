@@ -33,7 +33,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/firmware/include/elstm_desc.h ${PROJECT_SOUR
 
 # elstm-vp looks for its firmware in firmware/ beside the executable (platform.cpp).
 install(TARGETS elstm-vp elstm-esell elstm-tune RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(FILES ${CMAKE_BINARY_DIR}/firmware/elstm.elf ${CMAKE_BINARY_DIR}/firmware/lstm_cpu.elf
+install(FILES ${CMAKE_BINARY_DIR}/firmware/elstm.elf ${CMAKE_BINARY_DIR}/firmware/lstm_cpu.elf ${CMAKE_BINARY_DIR}/firmware/classify.elf
   DESTINATION ${CMAKE_INSTALL_BINDIR}/firmware)
 
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/elstm_vpConfig.cmake.in

@@ -33,7 +33,12 @@ std::string effective_config_yaml(const PlatformConfig& c, bool with_outputs) {
         npy["bias"] = absolute_path(c.workload.npy_layers[k].bias);
     }
     if (!c.workload.inputs.empty()) workload["inputs"] = absolute_path(c.workload.inputs);
-    if (c.host.firmware != "elstm" && c.host.firmware != "lstm_cpu")
+    if (c.workload.classifier.present()) {
+        workload["classifier"]["w"] = absolute_path(c.workload.classifier.w);
+        workload["classifier"]["bias"] = absolute_path(c.workload.classifier.bias);
+        workload["classifier"]["labels"] = absolute_path(c.workload.classifier.labels);
+    }
+    if (!is_builtin_firmware(c.host.firmware))
         root["host"]["firmware"] = absolute_path(c.host.firmware);
     if (!c.host.core.semihosting_root.empty())
         root["host"]["semihosting"]["root"] = absolute_path(c.host.core.semihosting_root);

@@ -118,6 +118,11 @@ std::vector<elstm::NamedPath> input_files(const elstm::PlatformConfig& config, c
         inputs.push_back({key + "bias", f.bias});
     }
     if (!config.workload.inputs.empty()) inputs.push_back({"workload.inputs", config.workload.inputs});
+    if (config.workload.classifier.present()) {
+        inputs.push_back({"workload.classifier.w", config.workload.classifier.w});
+        inputs.push_back({"workload.classifier.bias", config.workload.classifier.bias});
+        inputs.push_back({"workload.classifier.labels", config.workload.classifier.labels});
+    }
     if (config.host.kind == elstm::HostKind::core)
         inputs.push_back({"host.firmware", elstm::firmware_path(config.host.firmware)});
     return inputs;
@@ -205,6 +210,13 @@ int run(const po::variables_map& vm) {
     if (!golden.passed) {
         std::cerr << "elstm-vp: golden check failed: " << golden.first_mismatch << '\n';
         return 1;
+    }
+    if (elstm::has_classifier(platform)) {
+        const std::string why = elstm::classifier_result(platform, golden).failure;
+        if (!why.empty()) {
+            std::cerr << "elstm-vp: classifier check failed: " << why << '\n';
+            return 1;
+        }
     }
     return 0;
 }

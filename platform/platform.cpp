@@ -128,6 +128,7 @@ WorkloadImage build_workload(const PlatformConfig& config) {
         image.x_addr.push_back(at = align64(at));
         at += 4 * image.steps * padded(image.layers[0].input_size);
     }
+    if (config.workload.classifier.present()) at = place_classifier(config.workload.classifier, at, image.classifier);
     image.layer_table = at = align64(at);
     at += sizeof(elstm_layer_desc) * image.layers.size();
     image.x_table = at = align64(at);
@@ -342,6 +343,7 @@ void Platform::load_image() {
         dram_->write_backdoor(li.table_addr, table.data(), 8 * table.size());
         dram_->write_backdoor(li.bias_addr, bias.data(), 8 * bias.size());
     }
+    write_classifier(*dram_, image_.classifier);
     if (image_.layers.empty()) return;  // workload: none
     const std::size_t m = image_.layers[0].input_size;
     std::vector<float> row(padded(m), 0.0f);
@@ -368,6 +370,10 @@ void Platform::load_descriptor() {
     d.layer_table = image_.layer_table;
     d.x_table = image_.x_table;
     d.h_table = image_.h_table;
+    d.classes = image_.classifier.classes;
+    d.classifier_w = image_.classifier.w_addr;
+    d.classifier_bias = image_.classifier.bias_addr;
+    d.labels = image_.classifier.labels_addr;
     dram_->write_backdoor(image_.descriptor, &d, sizeof d);
     for (std::size_t k = 0; k < image_.placed.size(); ++k) {
         const LayerImage& li = image_.placed[k];
@@ -400,7 +406,7 @@ void Platform::load_descriptor() {
 // installation), else where this library was built; load_firmware falls back on the copy
 // compiled into the library.
 std::string firmware_path(const std::string& name) {
-    if (name != "elstm" && name != "lstm_cpu") return name;
+    if (!is_builtin_firmware(name)) return name;
     std::vector<std::string> dirs;
     char exe[4096];
     const ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -647,6 +653,10 @@ GoldenCheck Platform::check_golden() const {
         std::vector<std::vector<float>> golden;
         const std::vector<float> xs = run_inputs(s);
         if (check.passed || golden_is_reference) golden = golden_outputs(image_, xs, config_.schedule);
+        if (image_.classifier.classes && check.passed) {
+            const auto n = static_cast<std::ptrdiff_t>(image_.layers.back().hidden_size);
+            check.last_h.emplace_back(golden.back().end() - n, golden.back().end());
+        }
         const std::vector<std::vector<float>> reference =
             golden_is_reference ? golden : fp32_reference_outputs(image_, xs);
         for (std::size_t k = 0; k < layers; ++k) {

@@ -17,6 +17,7 @@
 #include <elstm_vp/numeric/lstm.hpp>
 #include <elstm_vp/numeric/lstm_variant.hpp>
 #include <elstm_vp/numeric/packed_matrix.hpp>
+#include <elstm_vp/platform/classifier.hpp>
 #include <elstm_vp/platform/output_path.hpp>
 #include <elstm_vp/platform/platform_config.hpp>
 #include <elstm_vp/rocc/rocc_channel.hpp>
@@ -48,6 +49,7 @@ struct WorkloadImage {
     std::vector<std::uint64_t> x_addr;    // per sequence: steps × padded m fp32
     std::uint64_t descriptor = 0;         // the descriptor's address (base + kImageOffset)
     std::uint64_t layer_table = 0, x_table = 0, h_table = 0;  // the descriptor's tables
+    ClassifierImage classifier;           // workload.classifier (classes 0: none)
     std::uint64_t end = 0;                // first byte past the image
 };
 
@@ -56,8 +58,8 @@ struct WorkloadImage {
 constexpr std::uint64_t kImageOffset = 1ull << 20;
 constexpr std::uint64_t kDescriptorBytes = 4096;
 
-// The ELF the core runs for host.firmware: a path as it is; the built-in "elstm" and
-// "lstm_cpu" where this executable or library finds them.
+// The ELF the core runs for host.firmware: a path as it is; a built-in one
+// (is_builtin_firmware) where this executable or library finds it.
 std::string firmware_path(const std::string& name);
 
 // Builds the workload of `config` (generated or from .npy files). Throws elstm::Error.
@@ -88,6 +90,9 @@ struct GoldenCheck {
     // Per layer, over all sequences and steps: max and mean |h − fp32 reference|, the error the
     // variant's skipping and datapath cost against fp32_reference_outputs.
     std::vector<double> fp32_max_error, fp32_mean_error;
+    // With a classifier: per sequence, the golden h of the last layer at the last step (only the
+    // sequences checked before a mismatch).
+    std::vector<std::vector<float>> last_h;
 };
 
 class StopPoller;

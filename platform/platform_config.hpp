@@ -18,6 +18,12 @@ struct NpyLayerFiles {
     float h_threshold = 0.0f;
 };
 
+// workload.classifier's files: W (classes × hidden), bias (classes), labels (sequences).
+struct ClassifierFiles {
+    std::string w, bias, labels;
+    bool present() const { return !w.empty(); }
+};
+
 struct WorkloadConfig {
     // Generated layers (benchmark or explicit shapes); steps, sequences and seed live here.
     WorkloadSpec spec;
@@ -30,6 +36,10 @@ struct WorkloadConfig {
     // workload.inputs: the first layer's x of every sequence from this .npy (resolved path),
     // instead of the generator's; spec.steps and spec.sequences then come from its shape.
     std::string inputs;
+    // workload.classifier: a linear layer on the last layer's h at the last step, and each
+    // sequence's label (resolved paths; all empty: none). Shapes are checked when the workload
+    // is built (classifier.hpp).
+    ClassifierFiles classifier;
 };
 
 struct ScheduleConfig {
@@ -45,14 +55,21 @@ struct AutoCapacity {
     bool x = true, wx = true, uh = true, h = true, c = true, bias = true, table = true;
 };
 
+// The firmware built with the platform, by its host.firmware name: elstm runs the workload's
+// layers on the accelerator, classify does the same and then the classifier on the core
+// (workload.classifier), lstm_cpu computes the layers on the core alone.
+inline bool is_builtin_firmware(const std::string& name) {
+    return name == "elstm" || name == "classify" || name == "lstm_cpu";
+}
+
 // Who drives the accelerator: the RISC-V core running firmware, or the test-bench driver
 // (the accelerator-only mode for co-simulation).
 enum class HostKind { core, driver };
 
 struct HostConfig {
     HostKind kind = HostKind::core;
-    // "elstm" or "lstm_cpu" (built with the platform, found next to the executable), or a
-    // path to an ELF (resolved relative to the YAML file).
+    // A built-in name (is_builtin_firmware: built with the platform, found next to the
+    // executable), or a path to an ELF (resolved relative to the YAML file).
     std::string firmware = "elstm";
     CoreConfig core;
     double golden_tolerance = 0.0;  // largest |h − golden| accepted; 0 means bit-exact

@@ -12,6 +12,12 @@
 
 namespace elstm {
 
+std::uint64_t accelerator_cycles(const Platform& p) {
+    std::uint64_t c = 0;
+    for (std::size_t i = 0; i < p.completed_runs(); ++i) c += p.accelerator().runs()[i].cycles();
+    return c;
+}
+
 namespace {
 
 // A minimal JSON writer: fixed formatting so the output is byte-stable.
@@ -127,11 +133,6 @@ double analytic_stream_cycles(const Platform& p, const LayerRun& run, std::size_
 }
 
 // The layer runs' cycles; an interrupted run's unfinished one has none yet.
-std::uint64_t total_cycles(const Platform& p) {
-    std::uint64_t c = 0;
-    for (std::size_t i = 0; i < p.completed_runs(); ++i) c += p.accelerator().runs()[i].cycles();
-    return c;
-}
 
 // The JSON of a finished run (with its golden check) or of an interrupted one (golden null).
 std::string stats_text(const Platform& p, const GoldenCheck* golden) {
@@ -147,7 +148,7 @@ std::string stats_text(const Platform& p, const GoldenCheck* golden) {
     j.str("effective_config", effective_config_yaml(p.config(), false));
     j.str("timing", p.config().rocc.timing == PortTiming::exact ? "exact" : "fast");
     j.num("clock_mhz", p.config().clock_mhz);
-    j.uint("cycles", total_cycles(p));
+    j.uint("cycles", accelerator_cycles(p));
     j.uint("end_cycle", p.end_cycle());
     j.open("variant", '{');
     j.str("format", weight_format_name(p.image().format));
@@ -223,7 +224,7 @@ std::string stats_text(const Platform& p, const GoldenCheck* golden) {
         j.str("role", pe_role_name(pe->config().role));
         j.uint("busy_cycles", pe->busy_cycles());
         j.uint("macs", pe->macs());
-        j.num("utilisation", ratio(double(pe->busy_cycles()), double(total_cycles(p))));
+        j.num("utilisation", ratio(double(pe->busy_cycles()), double(accelerator_cycles(p))));
         j.close('}');
     }
     // The vector PE, under the name pe_utilisation gives it; it does no MACs, so it has none.
@@ -232,13 +233,13 @@ std::string stats_text(const Platform& p, const GoldenCheck* golden) {
     j.str("name", vpe.basename());
     j.str("role", "vector");
     j.uint("busy_cycles", vpe.busy_cycles());
-    j.num("utilisation", ratio(double(vpe.busy_cycles()), double(total_cycles(p))));
+    j.num("utilisation", ratio(double(vpe.busy_cycles()), double(accelerator_cycles(p))));
     j.close('}');
     j.close(']');
 
     j.open("rocc", '{');
     for (int u = 1; u < kPortUsers; ++u) j.uint(port_user_name(static_cast<PortUser>(u)), p.channel().words(static_cast<PortUser>(u)));
-    j.num("utilisation", ratio(double(p.channel().total_words()), double(total_cycles(p))));
+    j.num("utilisation", ratio(double(p.channel().total_words()), double(accelerator_cycles(p))));
     j.close('}');
 
     j.open("dram", '{');
@@ -270,6 +271,27 @@ std::string stats_text(const Platform& p, const GoldenCheck* golden) {
         j.uint("exit_code", static_cast<std::uint64_t>(p.exit_code()));
     }
     j.close('}');
+
+    // An interrupted run's firmware has not counted yet: null.
+    if (has_classifier(p) && golden) {
+        const ClassifierResult r = classifier_result(p, *golden);
+        j.open("classifier", '{');
+        j.uint("classes", r.classes);
+        j.uint("sequences", r.sequences);
+        j.uint("classified", r.classified);
+        j.uint("correct", r.correct);
+        j.num("accuracy", r.accuracy());
+        j.uint("core_cycles", r.core_cycles);
+        j.uint("accelerator_cycles", r.accelerator_cycles);
+        if (r.host_checked)
+            j.uint("host_correct", r.host_correct);
+        else
+            j.null("host_correct");
+        j.boolean("passed", r.failure.empty());
+        j.close('}');
+    } else if (has_classifier(p)) {
+        j.null("classifier");
+    }
 
     if (golden && !p.config().workload.none) {
         j.open("golden", '{');
@@ -323,6 +345,22 @@ void print_golden(std::ostream& os, const GoldenCheck& golden) {
     os << '\n';
 }
 
+void print_classifier(std::ostream& os, const ClassifierResult& r) {
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "  accuracy: %llu/%llu = %.4f (classifier on the core: %llu cycles, accelerator: %llu cycles)\n",
+                  (unsigned long long)r.correct, (unsigned long long)r.sequences, r.accuracy(),
+                  (unsigned long long)r.core_cycles, (unsigned long long)r.accelerator_cycles);
+    os << line;
+    os << "  classifier check: ";
+    if (!r.failure.empty())
+        os << "FAILED: " << r.failure << '\n';
+    else if (r.host_checked)
+        os << "passed (the host counts " << r.host_correct << " correct from the golden h)\n";
+    else
+        os << "not done (the golden check failed)\n";
+}
+
 }  // namespace
 
 void print_summary(std::ostream& os, const Platform& p, const GoldenCheck& golden, double wall_seconds) {
@@ -352,7 +390,7 @@ void print_summary(std::ostream& os, const Platform& p, const GoldenCheck& golde
                       ratio(double(r.cycles()), analytic_stream_cycles(p, r, i % layers)));
         os << line;
     }
-    const std::uint64_t cycles = total_cycles(p);
+    const std::uint64_t cycles = accelerator_cycles(p);
     os << "  PEs:";
     for (const auto& pe : p.accelerator().pes()) {
         std::snprintf(line, sizeof line, " %s(%s) %.1f%%", pe->config().name.c_str(), pe_role_name(pe->config().role),
@@ -377,6 +415,7 @@ void print_summary(std::ostream& os, const Platform& p, const GoldenCheck& golde
         os << line;
     }
     if (!p.config().workload.none) print_golden(os, golden);
+    if (has_classifier(p)) print_classifier(os, classifier_result(p, golden));
     const std::uint64_t simulated = p.end_cycle();
     std::snprintf(line, sizeof line, "  %llu cycles simulated in %.3f s wall: %.3g cycles/s\n",
                   (unsigned long long)simulated, wall_seconds, ratio(double(simulated), wall_seconds));

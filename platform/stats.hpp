@@ -19,6 +19,9 @@ std::string stats_json(const Platform& platform, const GoldenCheck& golden);
 // position()), "end_cycle" the stop, and "golden": null (the outputs are incomplete).
 std::string interrupted_stats_json(const Platform& platform);
 
+// The cycles of every layer run the accelerator finished.
+std::uint64_t accelerator_cycles(const Platform& platform);
+
 // The human summary on stdout: per layer cycles and split, utilisations, skipped h blocks,
 // analytic comparison, buffers, and the simulation speed.
 void print_summary(std::ostream& os, const Platform& platform, const GoldenCheck& golden, double wall_seconds);

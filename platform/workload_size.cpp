@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <utility>
 #include <sstream>
 
 #include <unistd.h>
@@ -65,6 +66,14 @@ bool automatic(const AutoCapacity& a, std::size_t i) {
     return all[i];
 }
 
+// workload.classifier's W as classes × hidden from its header (checked with the config); 0 × 0
+// without one.
+std::pair<std::uint64_t, std::uint64_t> classifier_shape(const PlatformConfig& config) {
+    if (!config.workload.classifier.present()) return {0, 0};
+    const std::vector<std::size_t> w = npy_shape(config.workload.classifier.w);
+    return {w.at(0), w.at(1)};
+}
+
 }  // namespace
 
 std::vector<LayerShape> workload_shapes(const PlatformConfig& config) {
@@ -104,6 +113,9 @@ void check_dram_size(const PlatformConfig& config, const std::vector<LayerShape>
             }
         }
     }
+    // The classifier: W and bias fp32, a label (int64) per sequence.
+    const auto [classes, hidden] = classifier_shape(config);
+    need = add(need, add(mul(mul(classes, add(hidden, 1)), 4), mul(spec.sequences, 8)));
     if (need > config.dram.size) {
         std::ostringstream msg;
         msg << config.source << ": dram.size: the workload image needs at least " << need << " bytes from "
@@ -128,6 +140,12 @@ std::vector<MemoryPart> memory_parts(const PlatformConfig& config, const std::ve
        << values << " values)";
     parts.push_back({io.str(), kBytesPerValue * static_cast<double>(spec.steps) *
                                    (static_cast<double>(spec.sequences) + 1) * static_cast<double>(values)});
+    if (const auto [classes, hidden] = classifier_shape(config); classes) {
+        // W as loaded and as placed in DRAM, 4 bytes each.
+        std::ostringstream what;
+        what << "the classifier (" << classes << " x " << hidden << " from workload.classifier.w)";
+        parts.push_back({what.str(), 8.0 * static_cast<double>(classes) * static_cast<double>(hidden)});
+    }
     for (std::size_t i = 0; i < kBufferCount; ++i) {
         std::size_t entries = buffer(config.accel.buffers, i).capacity;
         if (automatic(config.auto_capacity, i)) {

@@ -79,6 +79,7 @@ const Schema& schema() {
             {"workload", map_of({{"benchmark", leaf()},
                                  {"layers", list_of(layer)},
                                  {"inputs", leaf()},
+                                 {"classifier", leaves({"w", "bias", "labels"})},
                                  {"steps", leaf()},
                                  {"sequences", leaf()},
                                  {"seed", leaf()},
@@ -456,6 +457,63 @@ void read_inputs(const Item& workload, const Item& it, const fs::path& dir, Work
     w.spec.steps = shape[1];
 }
 
+// The hidden size of the last layer: generated, or U's columns from its header (0 if the header
+// is not a matrix's: loading U says what is wrong with it).
+std::size_t last_hidden_size(const WorkloadConfig& w) {
+    if (w.npy_layers.empty()) return w.spec.layers.back().hidden_size;
+    try {
+        const std::vector<std::size_t> shape = npy_shape(w.npy_layers.back().u);
+        return shape.size() == 2 ? shape[1] : 0;
+    } catch (const Error&) {
+        return 0;
+    }
+}
+
+std::vector<std::size_t> header_shape(const Item& it, const std::string& path) {
+    try {
+        return npy_shape(path);
+    } catch (const Error& e) {
+        it.fail(e.what());
+    }
+}
+
+// workload.classifier: W (classes × the last layer's hidden size), bias (classes) and one integer
+// label in [0, classes) per sequence; shapes from the headers, the labels read whole.
+ClassifierFiles read_classifier(const Item& it, const fs::path& dir, const WorkloadConfig& w) {
+    if (!it.node().IsMap())
+        it.fail("expected a map {w: FILE.npy, bias: FILE.npy, labels: FILE.npy}, got " + describe(it.node()));
+    ClassifierFiles c;
+    const Item wi = it["w"], bi = it["bias"], li = it["labels"];
+    c.w = npy_path(wi, dir);
+    c.bias = npy_path(bi, dir);
+    c.labels = npy_path(li, dir);
+    const std::size_t n = last_hidden_size(w);
+    const std::string hidden = n ? std::to_string(n) : "hidden";
+    const std::vector<std::size_t> w_shape = header_shape(wi, c.w);
+    if (w_shape.size() != 2 || w_shape[0] == 0 || w_shape[0] > kMaxCount || (n && w_shape[1] != n))
+        wi.fail(c.w + ": shape " + shape_text(w_shape) + " does not match the expected (classes, hidden) = (1.." +
+                std::to_string(kMaxCount) + ", " + hidden + ") (the last layer's hidden size " + hidden + ")");
+    const std::size_t classes = w_shape[0];
+    const std::vector<std::size_t> b_shape = header_shape(bi, c.bias);
+    if (b_shape != std::vector<std::size_t>{classes})
+        bi.fail(c.bias + ": shape " + shape_text(b_shape) + " does not match the expected (classes,) = (" +
+                std::to_string(classes) + ",) (classes from " + c.w + ")");
+    NpyIntArray labels;
+    try {
+        labels = load_npy_int(c.labels);
+    } catch (const Error& e) {
+        li.fail(e.what());
+    }
+    if (labels.shape != std::vector<std::size_t>{w.spec.sequences})
+        li.fail(c.labels + ": shape " + shape_text(labels.shape) + " does not match the expected (sequences,) = (" +
+                std::to_string(w.spec.sequences) + ",) (workload.sequences)");
+    for (std::size_t k = 0; k < labels.data.size(); ++k)
+        if (labels.data[k] < 0 || static_cast<std::uint64_t>(labels.data[k]) >= classes)
+            li.fail(c.labels + ": element " + std::to_string(k) + " = " + std::to_string(labels.data[k]) +
+                    " is not a class in [0, " + std::to_string(classes) + ") (classes from " + c.w + ")");
+    return c;
+}
+
 WorkloadConfig read_workload(const Item& it, const fs::path& dir) {
     if (is_none(it)) {
         WorkloadConfig none;
@@ -480,6 +538,8 @@ WorkloadConfig read_workload(const Item& it, const fs::path& dir) {
     else read_uint(it["sequences"], w.spec.sequences, 1, kMaxCount);
     read_uint(it["seed"], w.spec.seed, 0, kMaxU64);
     if (w.npy_layers.empty()) validate(it, w.spec);
+    if (const Item classifier = it["classifier"]; classifier.present())
+        w.classifier = read_classifier(classifier, dir, w);
     return w;
 }
 
@@ -489,11 +549,11 @@ HostConfig read_host(const Item& it, const fs::path& dir) {
     read_enum(it["kind"], h.kind, Choices<HostKind>{{"core", HostKind::core}, {"driver", HostKind::driver}});
     const Item firmware = it["firmware"];
     read_string(firmware, h.firmware);
-    if (h.firmware != "elstm" && h.firmware != "lstm_cpu") {
+    if (!is_builtin_firmware(h.firmware)) {
         const fs::path elf = dir / h.firmware;
         if (!fs::exists(elf))
-            firmware.fail("'" + h.firmware + "' is neither elstm nor lstm_cpu nor an existing ELF (looked for " +
-                          elf.string() + ")");
+            firmware.fail("'" + h.firmware + "' is neither a built-in firmware (elstm, classify, lstm_cpu) nor an " +
+                          "existing ELF (looked for " + elf.string() + ")");
         check_regular_file(firmware, elf.string());
         h.firmware = elf.string();
     }
@@ -524,12 +584,28 @@ void check_bare_host(const Item& root, const HostConfig& host) {
     const std::string none = "workload is none (" + workload.where() + ")";
     if (host.kind == HostKind::driver)
         kind.fail("driver runs the workload's layers, but " + none + "; run a program with host.kind: core");
-    if (host.firmware == "elstm" || host.firmware == "lstm_cpu") {
+    if (is_builtin_firmware(host.firmware)) {
         const std::string why = host.firmware + " runs the workload's layers, but " + none +
                                 "; give host.firmware as the path of your program's ELF";
         if (firmware.present()) firmware.fail(why);
-        workload.fail("none needs host.firmware: the path of your program's ELF (elstm and lstm_cpu run the "
-                      "workload's layers)");
+        workload.fail("none needs host.firmware: the path of your program's ELF (elstm, classify and lstm_cpu run "
+                      "the workload's layers)");
+    }
+}
+
+// The classifier runs on the core, in the classify firmware (or a program of the user's own);
+// classify needs one.
+void check_classifier_host(const Item& root, const PlatformConfig& c) {
+    const Item classifier = root["workload"]["classifier"], firmware = root["host"]["firmware"];
+    if (c.workload.classifier.present()) {
+        if (c.host.kind == HostKind::driver)
+            classifier.fail(
+                "runs on the core, but host.kind is driver; use host.kind: core with host.firmware: classify");
+        if (c.host.firmware == "elstm" || c.host.firmware == "lstm_cpu")
+            classifier.fail("runs on the core in the classify firmware, but host.firmware is " + c.host.firmware +
+                            "; set host.firmware: classify");
+    } else if (c.host.kind == HostKind::core && c.host.firmware == "classify") {
+        firmware.fail("classify needs workload.classifier: {w: FILE.npy, bias: FILE.npy, labels: FILE.npy}");
     }
 }
 
@@ -551,6 +627,7 @@ PlatformConfig read_platform(const Item& root, const fs::path& dir) {
     check_layer_count(root["schedule"]["n_fuse"], layers);
     c.host = read_host(root["host"], dir);
     if (c.workload.none) check_bare_host(root, c.host);
+    else check_classifier_host(root, c);
     // lstm_cpu computes the E-LSTM numerics from eSELL itself; it knows no other variant.
     if (c.host.kind == HostKind::core && c.host.firmware == "lstm_cpu" &&
         (c.accel.format != WeightFormat::esell || c.accel.datapath != Datapath::fp32 ||

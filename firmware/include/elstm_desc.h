@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define ELSTM_DESC_MAGIC 0x4d54534c45ull /* "ELSTM" */
-#define ELSTM_DESC_VERSION 2
+#define ELSTM_DESC_VERSION 3
 /* Physical address of the descriptor: the platform's DRAM base + 1 MiB, the first byte after
  * the firmware's region (see firmware/elstm.ld). */
 #define ELSTM_DESC_ADDR 0x80100000ull
@@ -33,6 +33,16 @@ struct elstm_desc {
     uint64_t layer_table;       /* address of `layers` struct elstm_layer_desc */
     uint64_t x_table;           /* address of `sequences` uint64_t: x of each sequence (steps x m, padded to words) */
     uint64_t h_table;           /* address of layers x sequences uint64_t: h of layer l, sequence s at [l*sequences+s] */
+    /* The classifier on the last layer's h at the last step (workload.classifier; classes 0: none).
+     * logits = W·h + bias over n = the last layer's hidden size. */
+    uint64_t classes;
+    uint64_t classifier_w;      /* address of classes x n fp32, row-major */
+    uint64_t classifier_bias;   /* address of classes fp32 */
+    uint64_t labels;            /* address of sequences int64: each sequence's label in [0, classes) */
+    /* Written by the firmware (the classify program) for the platform to report. */
+    uint64_t classified;        /* sequences it classified */
+    uint64_t correct;           /* of those, how many argmaxes equal the label */
+    uint64_t classifier_cycles; /* core cycles (mcycle) the classification took, summed over the sequences */
 };
 
 #endif

@@ -171,6 +171,17 @@ std::size_t item_size(const std::string& descr, const std::string& path) {
     fail(path, "unsupported dtype '" + descr + "' (expected little-endian float32 '<f4' or float16 '<f2')");
 }
 
+// Integers: one byte ('|u1', '|i1') or explicit little-endian ('<i2' ... '<u8'); is_signed says which.
+std::size_t int_item_size(const std::string& descr, const std::string& path, bool* is_signed) {
+    const bool byte = descr.size() == 3 && descr[2] == '1' && (descr[0] == '|' || descr[0] == '<');
+    const bool wide = descr.size() == 3 && descr[0] == '<' && (descr[2] == '2' || descr[2] == '4' || descr[2] == '8');
+    if ((byte || wide) && (descr[1] == 'i' || descr[1] == 'u')) {
+        *is_signed = descr[1] == 'i';
+        return static_cast<std::size_t>(descr[2] - '0');
+    }
+    fail(path, "unsupported dtype '" + descr + "' (expected an integer: '|u1', '|i1' or little-endian '<i2' .. '<u8')");
+}
+
 // `count` items of `item` bytes at `bytes`, converted to fp32 into `out`.
 void decode(const unsigned char* bytes, std::size_t count, std::size_t item, float* out) {
     for (std::size_t k = 0; k < count; ++k) {
@@ -213,14 +224,16 @@ struct Layout {
     std::size_t offset = 0, item = 0, count = 0;
 };
 
-Layout parse_layout(const std::string& preamble, std::uint64_t file_size, const std::string& path) {
+// `is_signed` null: a float array; else an integer one, and it says whether the integers are signed.
+Layout parse_layout(const std::string& preamble, std::uint64_t file_size, const std::string& path,
+                    bool* is_signed = nullptr) {
     Layout l;
     l.offset = preamble.size();
     const std::size_t len_size = preamble[6] == 1 ? 2 : 4;
     l.header = HeaderParser(preamble.substr(8 + len_size), path).parse();
     const Header& h = l.header;
     if (h.fortran_order) fail(path, "fortran_order True is not supported (C order expected)");
-    l.item = item_size(h.descr, path);
+    l.item = is_signed ? int_item_size(h.descr, path, is_signed) : item_size(h.descr, path);
     l.count = element_count(h.shape, path);
     if (l.count > std::numeric_limits<std::size_t>::max() / l.item)
         fail(path, "shape " + shape_string(h.shape) + " is too large");
@@ -235,7 +248,7 @@ Layout parse_layout(const std::string& preamble, std::uint64_t file_size, const 
 }
 
 // Reads the preamble of `f`, which is then positioned at its data.
-Layout read_layout(RegularFile& f) {
+Layout read_layout(RegularFile& f, bool* is_signed = nullptr) {
     std::string first(static_cast<std::size_t>(std::min<std::uint64_t>(f.size(), kPreambleStart)), '\0');
     f.read(first.data(), first.size());
     const std::size_t offset = data_offset(first, f.path());
@@ -243,7 +256,7 @@ Layout read_layout(RegularFile& f) {
     std::string preamble = first;
     preamble.resize(offset);
     f.read(preamble.data() + first.size(), offset - first.size());
-    return parse_layout(preamble, f.size(), f.path());
+    return parse_layout(preamble, f.size(), f.path(), is_signed);
 }
 
 std::string header_text(const std::vector<std::size_t>& shape, bool as_fp16) {
@@ -295,6 +308,25 @@ NpyArray load_npy(const std::string& path) {
 std::vector<std::size_t> npy_shape(const std::string& path) {
     RegularFile f(path);
     return read_layout(f).header.shape;
+}
+
+NpyIntArray load_npy_int(const std::string& path) {
+    RegularFile f(path);
+    bool is_signed = false;
+    const Layout l = read_layout(f, &is_signed);
+    std::vector<unsigned char> bytes(l.count * l.item);
+    f.read(bytes.data(), bytes.size());
+    NpyIntArray a{l.header.shape, std::vector<std::int64_t>(l.count)};
+    for (std::size_t k = 0; k < l.count; ++k) {
+        std::uint64_t bits = 0;
+        for (std::size_t b = 0; b < l.item; ++b) bits |= std::uint64_t{bytes[k * l.item + b]} << (8 * b);
+        const unsigned width = static_cast<unsigned>(8 * l.item);
+        if (is_signed && width < 64 && (bits >> (width - 1)) != 0) bits |= ~std::uint64_t{0} << width;  // sign-extend
+        if (!is_signed && width == 64 && bits > std::uint64_t{std::numeric_limits<std::int64_t>::max()})
+            fail(path, "element " + std::to_string(k) + " = " + std::to_string(bits) + " does not fit int64");
+        a.data[k] = static_cast<std::int64_t>(bits);
+    }
+    return a;
 }
 
 NpyArray load_npy_bytes(const std::string& bytes, const std::string& path) {

@@ -1,12 +1,13 @@
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include <elstm_vp/numeric/lstm.hpp>
 
-// NumPy .npy files (format versions 1, 2 and 3): little-endian float32 or float16,
-// C order. Anything else is an elstm::Error naming the file and what is wrong.
+// NumPy .npy files (format versions 1, 2 and 3): little-endian float32 or float16 (or
+// integers, load_npy_int), C order. Anything else is an elstm::Error naming the file and what is wrong.
 namespace elstm {
 
 struct NpyArray {
@@ -17,6 +18,14 @@ struct NpyArray {
 // Reads only a regular file, its size checked against the header before its data is read
 // straight into the array.
 NpyArray load_npy(const std::string& path);
+
+// An integer array (e.g. class labels): '|u1', '|i1' or little-endian '<i2', '<u2', '<i4',
+// '<u4', '<i8', '<u8', C order, each value as int64 (a '<u8' value beyond int64 is an Error).
+struct NpyIntArray {
+    std::vector<std::size_t> shape;
+    std::vector<std::int64_t> data;
+};
+NpyIntArray load_npy_int(const std::string& path);
 // The shape of the array in `path`, from its header alone (the header and the file's size are
 // checked as by load_npy).
 std::vector<std::size_t> npy_shape(const std::string& path);

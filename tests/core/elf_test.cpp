@@ -135,7 +135,8 @@ std::string program_name(const testing::TestParamInfo<const char*>& info) {
     return file.substr(0, file.find('.'));
 }
 
-INSTANTIATE_TEST_SUITE_P(Firmware, FirmwareElf, testing::Values("elstm.elf", "lstm_cpu.elf"), program_name);
+INSTANTIATE_TEST_SUITE_P(Firmware, FirmwareElf, testing::Values("elstm.elf", "lstm_cpu.elf", "classify.elf"),
+                         program_name);
 
 // The loaded bytes at `addr`, from whichever segment holds them.
 std::uint32_t fetch(const ElfImage& elf, std::uint64_t addr, unsigned len) {

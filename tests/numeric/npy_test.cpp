@@ -180,6 +180,34 @@ TEST_F(Npy, SizeFromTheHeaderAlone) {
     expect_error([&] { load_npy(huge); }, {huge, "truncated data", "needs 14400000000 bytes, the file has 14399999996"});
 }
 
+// Integer arrays (class labels): every width and signedness, as int64, the bytes written by hand.
+TEST_F(Npy, Integers) {
+    const auto file = [this](const char* name, const std::string& descr, const std::string& shape,
+                             const std::string& data) {
+        return write_v1(name, "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }", data);
+    };
+    const NpyIntArray u1 = load_npy_int(file("u1.npy", "|u1", "(3,)", std::string("\x00\x09\xff", 3)));
+    EXPECT_EQ(u1.shape, (std::vector<std::size_t>{3}));
+    EXPECT_EQ(u1.data, (std::vector<std::int64_t>{0, 9, 255}));
+    const NpyIntArray i1 = load_npy_int(file("i1.npy", "|i1", "(2,)", std::string("\xff\x7f", 2)));
+    EXPECT_EQ(i1.data, (std::vector<std::int64_t>{-1, 127}));
+    const NpyIntArray i2 = load_npy_int(file("i2.npy", "<i2", "(1, 2)", std::string("\x00\x80\x34\x12", 4)));
+    EXPECT_EQ(i2.shape, (std::vector<std::size_t>{1, 2}));
+    EXPECT_EQ(i2.data, (std::vector<std::int64_t>{-32768, 0x1234}));
+    const NpyIntArray u4 = load_npy_int(file("u4.npy", "<u4", "(1,)", std::string(4, '\xff')));
+    EXPECT_EQ(u4.data, (std::vector<std::int64_t>{4294967295}));
+    const NpyIntArray i8 = load_npy_int(file("i8.npy", "<i8", "(1,)", "\xfe" + std::string(7, '\xff')));
+    EXPECT_EQ(i8.data, (std::vector<std::int64_t>{-2}));
+    const std::string u8 = file("u8.npy", "<u8", "(2,)", std::string(15, '\0') + "\x80");
+    expect_error([&] { load_npy_int(u8); }, {u8, "element 1 = 9223372036854775808 does not fit int64"});
+    const std::string f4 = file("f4.npy", "<f4", "(1,)", std::string(4, '\0'));
+    expect_error([&] { load_npy_int(f4); }, {f4, "unsupported dtype '<f4' (expected an integer"});
+    const std::string be = file("be.npy", ">i4", "(1,)", std::string(4, '\0'));
+    expect_error([&] { load_npy_int(be); }, {be, "unsupported dtype '>i4'"});
+    const std::string short_i4 = file("short.npy", "<i4", "(2,)", std::string(4, '\0'));
+    expect_error([&] { load_npy_int(short_i4); }, {short_i4, "truncated data"});
+}
+
 TEST_F(Npy, MatrixConversion) {
     save_npy(path("m.npy"), {2, 3}, {1, 2, 3, 4, 5, 6});
     const DenseMatrix m = npy_to_matrix(load_npy(path("m.npy")), path("m.npy"));

@@ -72,18 +72,18 @@ rs2=${abi[$(((rocc_word >> 20) & 31))]}
 # A whole session: registers and CSRs, a breakpoint in the firmware, a step, variables, the RoCC
 # command's operands (the layer's m and n), continue to the end.
 start_vp session
-run_gdb session "p/x \$pc" "p/x \$mstatus" "p/x \$misa" "break run_layer" "continue" "set \$before = \$pc" "stepi" \
-    "p \$pc - \$before" "up" "p d->sequences" "p d->layers" "break *0x$rocc_addr" "continue" \
+run_gdb session "p/x \$pc" "p/x \$mstatus" "p/x \$misa" "break elstm_run_layer" "continue" "set \$before = \$pc" "stepi" \
+    "p \$pc - \$before" "p d->sequences" "p d->layers" "break *0x$rocc_addr" "continue" \
     "p/x *(unsigned int *)\$pc" "p \$$rs1 == l->m && \$$rs2 == l->n" "p \$$rs1" "delete" "continue"
 finish_vp session
 expect_gdb session '^\$1 = 0x80000000$'
 expect_gdb session '^\$2 = 0x1800$'
 expect_gdb session '^\$3 = 0x8000000000001105$'
-expect_gdb session '^Breakpoint 1, .* in run_layer '
+expect_gdb session '^Breakpoint 1, elstm_run_layer '
 expect_gdb session '^\$4 = [24]$'
 expect_gdb session '^\$5 = 2$'
 expect_gdb session '^\$6 = 2$'
-expect_gdb session "^Breakpoint 2, run_layer "
+expect_gdb session "^Breakpoint 2, .* in elstm_run_layer "
 expect_gdb session "^\\\$7 = $rocc_word\$"
 expect_gdb session '^\$8 = 1$'
 expect_gdb session '^\$9 = [1-9][0-9]*$'
@@ -119,7 +119,7 @@ fi
 
 # Detach at a breakpoint: the run goes on to its end.
 start_vp detach
-run_gdb detach "break run_layer" "continue" "detach"
+run_gdb detach "break elstm_run_layer" "continue" "detach"
 finish_vp detach
 expect_gdb detach 'Remote target\) detached'
 if [ "$rc" -ne 0 ] || ! grep -q 'golden check: passed' detach.out; then
@@ -130,9 +130,9 @@ fi
 
 # Kill at a breakpoint: one line, exit 1.
 start_vp kill
-run_gdb kill "break run_layer" "continue" "kill"
+run_gdb kill "break elstm_run_layer" "continue" "p/x \$pc" "kill"
 finish_vp kill
-if [ "$rc" -ne 1 ] || [ "$(tail -n 1 kill.err)" != "elstm-vp: killed by the debugger at pc 0x$(grep -Eo 'Breakpoint 1, 0x0*[0-9a-f]+' kill.gdb | grep -Eo '[0-9a-f]{8}$')" ]; then
+if [ "$rc" -ne 1 ] || [ "$(tail -n 1 kill.err)" != "elstm-vp: killed by the debugger at pc $(sed -n 's/^\$1 = //p' kill.gdb)" ]; then
     problem "kill: exit $rc, want 1 with 'elstm-vp: killed by the debugger at pc ...': $(cat kill.err)"
 else
     echo "ok kill"

@@ -40,8 +40,9 @@ expected=$(printf '%s\t%s\n' "the config" "$(cd "$configs/trained" && pwd)/fmnis
     "workload.layers[0].npy.w" "$data/w1.npy" "workload.layers[0].npy.u" "$data/u1.npy" \
     "workload.layers[0].npy.bias" "$data/b1.npy" "workload.layers[1].npy.w" "$data/w2.npy" \
     "workload.layers[1].npy.u" "$data/u2.npy" "workload.layers[1].npy.bias" "$data/b2.npy" \
-    "workload.inputs" "$data/x_test.npy")
+    "workload.inputs" "$data/x_test.npy" "workload.classifier.w" "$data/fc_w.npy" \
+    "workload.classifier.bias" "$data/fc_b.npy" "workload.classifier.labels" "$data/labels_test.npy")
 [ "$(grep -v '^host.firmware' inputs.out)" = "$expected" ] || problem "--list-inputs: $(cat inputs.out)"
-grep -q "^host.firmware	/.*/elstm\.elf$" inputs.out || problem "--list-inputs names no firmware ELF: $(cat inputs.out)"
+grep -q "^host.firmware	/.*/classify\.elf$" inputs.out || problem "--list-inputs names no firmware ELF: $(cat inputs.out)"
 expect_error list_bad 2 "--set accel\.n_pe=1: 1 is out of range" --config "$configs/quick.yaml" --set accel.n_pe=1 --list-inputs
 finish

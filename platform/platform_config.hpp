@@ -45,9 +45,12 @@ struct AutoCapacity {
     bool x = true, wx = true, uh = true, h = true, c = true, bias = true, table = true;
 };
 
-// Who drives the accelerator: the RISC-V core running firmware, or the test-bench driver
-// (the accelerator-only mode for co-simulation).
-enum class HostKind { core, driver };
+// Who drives the accelerator: the RISC-V core running firmware, the test-bench driver (the
+// accelerator-only mode for co-simulation), or a host of the user's own bound to the Platform
+// (README "The platform as a module").
+enum class HostKind { core, driver, external };
+constexpr const char* kHostKindNames[] = {"core", "driver", "external"};
+inline const char* host_kind_name(HostKind kind) { return kHostKindNames[static_cast<int>(kind)]; }
 
 struct HostConfig {
     HostKind kind = HostKind::core;

@@ -18,7 +18,14 @@ public:
 // schema is in README). `overrides` are `key.path=value` strings from `--set`, applied to the YAML
 // tree before it is checked; a value is parsed as YAML, so `schedule.n_fuse=[3,2]` is a list.
 // npy paths come back resolved relative to the YAML file's directory. Throws ConfigError.
-PlatformConfig load_platform_config(const std::string& path, const std::vector<std::string>& overrides);
+// What the program reading the configuration can run.
+struct ConfigOptions {
+    // host.kind: external, a host of the program's own bound to the Platform (elstm-vp has none).
+    bool external_host = true;
+};
+
+PlatformConfig load_platform_config(const std::string& path, const std::vector<std::string>& overrides,
+                                    const ConfigOptions& options = {});
 
 // The effective configuration of `config` (from load_platform_config, its output paths perhaps
 // replaced since) as YAML that runs as it is: the file with its --set overrides applied, every

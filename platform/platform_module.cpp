@@ -223,8 +223,7 @@ std::string Platform::failure() const {
     if (driver_ && !driver_->finished())
         return "the host stopped before finishing its program (simulation ran out of events)";
     if (external_state_ && !external_end_)
-        return "the external host did not call host_done() before the simulation ran out of events, " +
-               at(clock_.now());
+        return "the external host did not call host_done() before the simulation ran out of events (" + position() + ")";
     return "";
 }
 

@@ -7,12 +7,12 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
-#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
 
 #include <elstm_vp/platform/platform.hpp>
+#include <elstm_vp/platform/stats.hpp>
 #include <elstm_vp/platform/yaml_config.hpp>
 
 namespace elstm {
@@ -128,7 +128,11 @@ TEST(PlatformModule, ExternalHostEndsAtHostDone) {
     EXPECT_EQ(platform.clock().now(), 12u);  // the run went on to the end of the events
     EXPECT_EQ(platform.exit_code(), 0);
     // The host ran no layer: every h is still 0, and the golden model's is not.
-    EXPECT_FALSE(platform.check_golden().passed);
+    const GoldenCheck golden = platform.check_golden();
+    EXPECT_FALSE(golden.passed);
+    const std::string stats = stats_json(platform, golden);
+    EXPECT_NE(stats.find("\"end_cycle\": 7,"), std::string::npos) << stats;
+    EXPECT_NE(stats.find("\"host\": {\"kind\": \"external\"}"), std::string::npos) << stats;
 }
 
 TEST(PlatformModule, ExternalHostWithoutHostDoneFails) {

@@ -483,7 +483,8 @@ WorkloadConfig read_workload(const Item& it, const fs::path& dir) {
     return w;
 }
 
-// The RISC-V host: firmware by name (built with the platform) or as an ELF path.
+// The host, and for the RISC-V core its firmware by name (built with the platform) or as an ELF
+// path; an external one only where the program reading the config can bind it.
 HostConfig read_host(const Item& it, const fs::path& dir, const ConfigOptions& options) {
     HostConfig h;
     read_enum(it["kind"], h.kind, named_choices<HostKind>(std::size(kHostKindNames), host_kind_name));

@@ -143,7 +143,9 @@ int run(const po::variables_map& vm) {
     }
     if (vm.count("gdb")) sets.push_back("host.gdb=" + vm["gdb"].as<std::string>());
     const std::string config_path = vm["config"].as<std::string>();
-    elstm::PlatformConfig config = elstm::load_platform_config(config_path, sets);
+    elstm::ConfigOptions options;
+    options.external_host = false;  // nothing here to bind one to the platform
+    elstm::PlatformConfig config = elstm::load_platform_config(config_path, sets, options);
     if (vm.count("vcd")) config.vcd = vm["vcd"].as<std::string>();
     const char* stats_key = "stats";
     if (vm.count("stats")) config.stats = vm["stats"].as<std::string>(), stats_key = "--stats";

@@ -7,7 +7,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <sstream>
 
 #include <unistd.h>
@@ -30,13 +29,6 @@ namespace {
 
 std::size_t padded(std::size_t n) { return (n + 1) / 2 * 2; }
 std::uint64_t align64(std::uint64_t a) { return (a + 63) / 64 * 64; }
-
-sc_core::sc_time clock_period(double mhz) {
-    return sc_core::sc_time(std::llround(1e6 / mhz), sc_core::SC_PS);
-}
-
-// The host's `state` once it has stopped (the core exited or trapped, the driver is done).
-constexpr std::uint8_t kHostStopped = 2;
 
 // A layer run has finished once its end is set (every run takes at least one cycle).
 bool finished(const LayerRun& run) { return run.end > run.start; }
@@ -215,77 +207,6 @@ std::vector<std::vector<float>> fp32_reference_outputs(const WorkloadImage& imag
     return out;
 }
 
-// Polls a stop request every Platform::kStopPollCycles while the host runs and stops the
-// simulation when it is granted. It never keeps the simulation alive by itself: it ends with
-// the host, or as soon as nothing but its own timeout is left to run (so a host that hangs
-// still ends the run by starvation).
-class StopPoller : public sc_core::sc_module {
-public:
-    StopPoller(sc_core::sc_module_name name, const sc_core::sc_signal<std::uint8_t>& host_state,
-               sim::Clock clock, std::function<bool()> requested)
-        : sc_module(name), host_state_(host_state), clock_(clock), requested_(std::move(requested)) {
-        SC_HAS_PROCESS(StopPoller);
-        SC_THREAD(run);
-    }
-    bool stopped() const { return stopped_; }
-
-private:
-    void run() {
-        while (host_state_.read() != kHostStopped) {
-            sc_core::wait(clock_.time(Platform::kStopPollCycles), host_state_.value_changed_event());
-            if (requested_()) {
-                stopped_ = true;
-                sc_core::sc_stop();
-                return;
-            }
-            if (!sc_core::sc_pending_activity()) return;
-        }
-    }
-
-    const sc_core::sc_signal<std::uint8_t>& host_state_;
-    sim::Clock clock_;
-    std::function<bool()> requested_;
-    bool stopped_ = false;
-};
-
-Platform::Platform(const PlatformConfig& config)
-    : config_(config), image_(build_workload(config)), clock_(clock_period(config.clock_mhz)) {
-    config_.accel.buffers = fit_buffers(config_, image_);
-    config_.rocc.memory_latency = config_.dram.latency;
-
-    dram_ = std::make_unique<Dram>("dram", config_.dram, clock_);
-    bus_ = std::make_unique<MemoryBus>("bus");
-    channel_ = std::make_unique<RoccChannel>("rocc", config_.rocc, clock_, Accelerator::known_functs());
-    accel_ = std::make_unique<Accelerator>("accel", config_.accel, clock_);
-    bus_->memory.bind(dram_->socket);
-    bind_to_bus(channel_->mem, "rocc");
-    accel_->cmd.bind(*channel_);
-    accel_->data.bind(*channel_);
-    load_image();
-    load_descriptor();
-    if (config_.host.kind == HostKind::core) {
-        load_firmware();
-    } else {
-        driver_ = std::make_unique<RoccDriver>("core", host_program(), clock_);
-        driver_->rocc.bind(*channel_);
-    }
-    accel_->on_step = [this](const LayerRun&, std::size_t step) {
-        last_step_ = {accel_->runs().size() - 1, step + 1};
-        if (progress_) progress_(last_step_.run, step);
-    };
-    accel_->on_start = [this](const LayerRun& run) { capture_inputs(run); };
-    open_trace();
-}
-
-// A trace still open is a failed run's: it stays for debugging as <stem>.partial.vcd, the
-// name this run's own temporary one stands in for (for a device or stream it goes).
-Platform::~Platform() {
-    if (!trace_) return;
-    sc_core::sc_close_vcd_trace_file(trace_);
-    if (failed_vcd_.empty() || std::rename(partial_vcd_.c_str(), failed_vcd_.c_str()) != 0)
-        std::remove(partial_vcd_.c_str());
-}
-
 bool Platform::finish_trace(std::string* error) {
     if (!config_.tlm.empty() &&
         !write_output(interrupted() ? interrupted_path(config_.tlm, ".jsonl") : config_.tlm, tlm_text_, "trace.tlm", error))
@@ -422,7 +343,7 @@ std::string firmware_path(const std::string& name) {
     return dirs.front() + "/" + name + ".elf";  // load_elf then says it cannot open it
 }
 
-void Platform::load_firmware() {
+std::uint64_t Platform::load_firmware() {
     const std::string path = firmware_path(config_.host.firmware);
     const std::vector<std::uint8_t> builtin = builtin_firmware(config_.host.firmware);
     const ElfImage elf = !builtin.empty() && !std::filesystem::exists(path)
@@ -444,9 +365,7 @@ void Platform::load_firmware() {
     if (image_.descriptor != ELSTM_DESC_ADDR)
         throw Error("dram.base: the firmware expects its descriptor at " + hex(ELSTM_DESC_ADDR) +
                     ", i.e. dram.base " + hex(ELSTM_DESC_ADDR - kImageOffset));
-    core_ = std::make_unique<RiscvCore>("core", config_.host.core, clock_, elf.entry, std::cout);
-    bind_to_bus(core_->mem, "core");
-    core_->rocc.bind(*channel_);
+    return elf.entry;
 }
 
 std::vector<LayerCommands> Platform::host_program() const {
@@ -483,17 +402,6 @@ std::vector<LayerCommands> Platform::host_program() const {
     return program;
 }
 
-// With trace.tlm, through a TransactionLog; else directly (no logging cost).
-void Platform::bind_to_bus(tlm::tlm_initiator_socket<64>& socket, const char* initiator) {
-    if (config_.tlm.empty()) {
-        socket.bind(bus_->initiators);
-        return;
-    }
-    tlm_logs_.push_back(std::make_unique<TransactionLog>((std::string(initiator) + "_log").c_str(), initiator, tlm_text_));
-    socket.bind(tlm_logs_.back()->target);
-    tlm_logs_.back()->initiator.bind(bus_->initiators);
-}
-
 void Platform::open_trace() {
     if (config_.vcd.empty()) return;
     check_writable(config_.vcd, "trace.vcd");
@@ -524,68 +432,13 @@ void Platform::open_trace() {
 }
 
 void Platform::trace(sc_core::sc_trace_file* file, const std::string& prefix) const {
+    // Whoever the host is, its state is core.state (README "VCD signals").
     if (core_) core_->trace(file, prefix + "core");
-    else driver_->trace(file, prefix + "core");
+    else if (driver_) driver_->trace(file, prefix + "core");
+    else sc_core::sc_trace(file, external_state_->signal, prefix + "core.state");
     channel_->trace(file, prefix + "rocc");
     dram_->trace(file, prefix + "dram");
     accel_->trace(file, prefix + "accel");
-}
-
-const sc_core::sc_signal<std::uint8_t>& Platform::host_state() const {
-    return core_ ? core_->state.signal : driver_->state.signal;
-}
-
-void Platform::set_progress(std::function<void(std::size_t, std::size_t)> progress) {
-    progress_ = std::move(progress);
-}
-
-void Platform::set_stop_request(std::function<bool()> requested) {
-    // The core may run a whole quantum ahead without the kernel (and the poller) getting a turn.
-    if (core_) core_->set_yield_request(requested);
-    poller_ = std::make_unique<StopPoller>("stop_poller", host_state(), clock_, std::move(requested));
-}
-
-bool Platform::interrupted() const { return poller_ && poller_->stopped(); }
-
-bool Platform::run(std::string* error) {
-    simulate();
-    // The run ends when the host is done; the DRAM's access trace may reach a little further.
-    end_cycle_ = interrupted() ? clock_.now() : core_ ? core_->cycles() : driver_->finish_cycle();
-    const std::string why = failure();
-    // The kernel writes a time step's values to the VCD when time moves on: one more cycle
-    // puts the final step's changes into the trace (after sc_stop the kernel runs no more).
-    if (trace_ && !interrupted()) sc_core::sc_start(clock_.period());
-    if (why.empty()) return true;
-    if (error) *error = why;
-    return false;
-}
-
-// To the end of the host's work, or of the budget: a budget only bounds simulated time and
-// never keeps the simulation running once it is out of events. sc_start(t) stops before the
-// time step at t, so a host finishing at cycle max_cycles is within the budget.
-void Platform::simulate() {
-    if (config_.max_cycles)
-        sc_core::sc_start(clock_.time(config_.max_cycles + 1), sc_core::SC_EXIT_ON_STARVATION);
-    else
-        sc_core::sc_start();
-}
-
-// Why the host did not finish, or "" if it did.
-std::string Platform::failure() const {
-    const auto at = [this](sim::Cycles cycle) {
-        return "at cycle " + std::to_string(cycle) + " (" + position() + ")";
-    };
-    if (interrupted()) return "interrupted " + at(clock_.now());
-    // Out of budget: events are left beyond it (the kernel's time is that of the last event before).
-    const bool done = core_ ? core_->exit().exited || !core_->exit().error.empty() : driver_->finished();
-    if (!done && config_.max_cycles && sc_core::sc_pending_activity())
-        return "simulated-time budget max_cycles = " + std::to_string(config_.max_cycles) +
-               " ran out before the host finished, " + at(config_.max_cycles);
-    if (core_ && !core_->exit().exited)
-        return core_->exit().error.empty() ? "the firmware stopped without exiting" : core_->exit().error;
-    if (driver_ && !driver_->finished())
-        return "the host stopped before finishing its program (simulation ran out of events)";
-    return "";
 }
 
 std::size_t Platform::completed_runs() const {
@@ -604,8 +457,6 @@ std::string Platform::position() const {
     if (core_) s << ", core pc " << hex(core_->pc());
     return s.str();
 }
-
-std::int64_t Platform::exit_code() const { return core_ ? core_->exit().code : 0; }
 
 // Runs are numbered as in the summary: run r is layer r mod layers of sequence r / layers.
 // A first-layer run of the workload's shape keeps the x it is about to read (padded rows in DRAM).

@@ -1,9 +1,11 @@
 #pragma once
 #include <systemc>
+#include <tlm>
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,7 @@
 #include <elstm_vp/platform/platform_config.hpp>
 #include <elstm_vp/rocc/rocc_channel.hpp>
 #include <elstm_vp/sim/clock.hpp>
+#include <elstm_vp/sim/timed_signal.hpp>
 
 namespace elstm {
 
@@ -97,16 +100,45 @@ struct GoldenCheck {
 
 class StopPoller;
 
-// The whole E-LSTM system of one config: DRAM, RoCC channel, accelerator and the host (the
-// test-bench driver), bound and ready to run. Construct once per process (SystemC elaborates once).
-class Platform {
-public:
-    explicit Platform(const PlatformConfig& config);
-    ~Platform();
+// How the platform sits in a user's SoC (C++ only: elstm-vp has no SoC around it).
+struct PlatformOptions {
+    // true: the masters' bus is bound to the platform's own Dram inside. false: both ends stay
+    // open for the user to bind, memory_initiator() into their interconnect and, behind it,
+    // memory_target() at the Dram's configured base (the image is loaded there by backdoor and
+    // the golden check reads h from there).
+    bool bind_memory = true;
+};
 
-    // Simulates until the host finishes, or the config's max_cycles budget runs out, or a
-    // stop request is granted. Returns false (and fills `error`: the cause, the cycle and the
-    // position()) unless the host finished.
+// The whole E-LSTM system of one config: DRAM, memory bus, RoCC channel, accelerator and the host
+// (the RISC-V core, the test-bench driver, or the user's own with host.kind: external), its child
+// modules, bound and ready to run. One per process (SystemC elaborates once).
+class Platform : public sc_core::sc_module {
+public:
+    // An instance named "platform".
+    explicit Platform(const PlatformConfig& config, const PlatformOptions& options = {});
+    Platform(sc_core::sc_module_name name, const PlatformConfig& config, const PlatformOptions& options = {});
+    ~Platform() override;
+
+    // The bus's downstream 64-bit socket: every memory access of the core and of the RoCC
+    // channel leaves through it. Only with bind_memory false (else elstm::Error).
+    tlm::tlm_initiator_socket<64>& memory_initiator();
+    // The platform's Dram's target socket. Only with bind_memory false (else elstm::Error).
+    tlm::tlm_target_socket<64>& memory_target();
+    // What the user's host binds its sc_port<RoccCoreIf> to. Only with host.kind: external
+    // (else elstm::Error: the core or the driver holds the channel).
+    RoccCoreIf& host_channel();
+    // The external host says it has finished: end_cycle() is this call's cycle and run()
+    // succeeds. The first call counts; it does not stop the simulation. Only with host.kind:
+    // external (else elstm::Error).
+    void host_done();
+    // The layer commands of the workload, every sequence's layers in order at the image's
+    // addresses: what the test-bench driver issues (layer_command_sequence() turns each into
+    // its RoCC commands), and what an external host issues for the golden check to pass.
+    std::vector<LayerCommands> host_program() const;
+
+    // Simulates until the simulation runs out of events (the host finished), or the config's
+    // max_cycles budget runs out, or a stop request is granted. Returns false (and fills
+    // `error`: the cause, the cycle and the position()) unless the host finished.
     bool run(std::string* error);
     // Polled every kStopPollCycles while the host runs: when it returns true the simulation
     // stops (sc_stop) and the run is interrupted(). Call before run(); the callback may only
@@ -120,7 +152,7 @@ public:
     std::string position() const;
     // Layer runs the accelerator has finished (all of runs() once the host is done).
     std::size_t completed_runs() const;
-    // The firmware's exit code (0 with the test-bench driver).
+    // The firmware's exit code (0 with the test-bench driver or an external host).
     std::int64_t exit_code() const;
     // Closes the VCD and moves it to its final name (with a fixed $date line); after an
     // interrupted run to interrupted_path(vcd, ".vcd") instead, with a $comment saying so.
@@ -140,12 +172,14 @@ public:
     const PlatformConfig& config() const { return config_; }
     const WorkloadImage& image() const { return image_; }
     const sim::Clock& clock() const { return clock_; }
-    // When the host finished (when the simulation stopped, if it was interrupted).
+    // When the host finished (when the simulation stopped, if it was interrupted); with an
+    // external host, the cycle of its host_done() call.
     sim::Cycles end_cycle() const { return end_cycle_; }
     const Dram& dram() const { return *dram_; }
     const RoccChannel& channel() const { return *channel_; }
     const Accelerator& accelerator() const { return *accel_; }
-    // The host: the RISC-V core (host.kind core) or the test-bench driver (host.kind driver).
+    // The host: the RISC-V core (host.kind core) or the test-bench driver (host.kind driver);
+    // neither with host.kind: external.
     const RiscvCore* core() const { return core_.get(); }
     const RoccDriver* driver() const { return driver_.get(); }
     // Adds every traced signal of the platform to `file` (a user's own trace file gets what
@@ -158,8 +192,9 @@ public:
 private:
     void load_image();
     void load_descriptor();
-    void load_firmware();
-    std::vector<LayerCommands> host_program() const;
+    std::uint64_t load_firmware();  // into the DRAM; returns the entry point
+    void build_host();
+    bool host_stopped() const;
     void open_trace();
     void bind_to_bus(tlm::tlm_initiator_socket<64>& socket, const char* initiator);
     const sc_core::sc_signal<std::uint8_t>& host_state() const;
@@ -169,6 +204,7 @@ private:
     void capture_inputs(const LayerRun& run);
 
     PlatformConfig config_;
+    PlatformOptions options_;
     WorkloadImage image_;
     sim::Clock clock_;
     std::unique_ptr<Dram> dram_;
@@ -179,6 +215,9 @@ private:
     std::unique_ptr<Accelerator> accel_;
     std::unique_ptr<RoccDriver> driver_;
     std::unique_ptr<RiscvCore> core_;
+    // host.kind external: 0 until host_done(), then stopped (what the poller waits for).
+    std::unique_ptr<sim::TimedValue<std::uint8_t>> external_state_;
+    std::optional<sim::Cycles> external_end_;  // host_done()'s cycle
     std::unique_ptr<StopPoller> poller_;
     sc_core::sc_trace_file* trace_ = nullptr;
     std::string partial_vcd_;  // this run's own file SystemC writes the trace to

@@ -62,9 +62,12 @@ inline bool is_builtin_firmware(const std::string& name) {
     return name == "elstm" || name == "classify" || name == "lstm_cpu";
 }
 
-// Who drives the accelerator: the RISC-V core running firmware, or the test-bench driver
-// (the accelerator-only mode for co-simulation).
-enum class HostKind { core, driver };
+// Who drives the accelerator: the RISC-V core running firmware, the test-bench driver (the
+// accelerator-only mode for co-simulation), or a host of the user's own bound to the Platform
+// (README "The platform as a module").
+enum class HostKind { core, driver, external };
+constexpr const char* kHostKindNames[] = {"core", "driver", "external"};
+inline const char* host_kind_name(HostKind kind) { return kHostKindNames[static_cast<int>(kind)]; }
 
 struct HostConfig {
     HostKind kind = HostKind::core;

@@ -263,7 +263,7 @@ std::string stats_text(const Platform& p, const GoldenCheck* golden) {
     j.close(']');
 
     j.open("host", '{');
-    j.str("kind", p.core() ? "core" : "driver");
+    j.str("kind", host_kind_name(p.config().host.kind));
     if (p.core()) {
         j.str("firmware", p.config().host.firmware);
         j.uint("instructions", p.core()->instructions());

@@ -543,10 +543,14 @@ WorkloadConfig read_workload(const Item& it, const fs::path& dir) {
     return w;
 }
 
-// The RISC-V host: firmware by name (built with the platform) or as an ELF path.
-HostConfig read_host(const Item& it, const fs::path& dir) {
+// The host, and for the RISC-V core its firmware by name (built with the platform) or as an ELF
+// path; an external one only where the program reading the config can bind it.
+HostConfig read_host(const Item& it, const fs::path& dir, const ConfigOptions& options) {
     HostConfig h;
-    read_enum(it["kind"], h.kind, Choices<HostKind>{{"core", HostKind::core}, {"driver", HostKind::driver}});
+    read_enum(it["kind"], h.kind, named_choices<HostKind>(std::size(kHostKindNames), host_kind_name));
+    if (h.kind == HostKind::external && !options.external_host)
+        it["kind"].fail("external needs a host of your own program bound to the Platform module in C++ (README "
+                        "\"The platform as a module\"); this program has none: use core or driver");
     const Item firmware = it["firmware"];
     read_string(firmware, h.firmware);
     if (!is_builtin_firmware(h.firmware)) {
@@ -580,6 +584,7 @@ HostConfig read_host(const Item& it, const fs::path& dir) {
 
 // A bare program has no layers for the test-bench driver or the built-in firmware to run.
 void check_bare_host(const Item& root, const HostConfig& host) {
+    if (host.kind == HostKind::external) return;  // the user's host runs what it likes
     const Item workload = root["workload"], kind = root["host"]["kind"], firmware = root["host"]["firmware"];
     const std::string none = "workload is none (" + workload.where() + ")";
     if (host.kind == HostKind::driver)
@@ -609,7 +614,7 @@ void check_classifier_host(const Item& root, const PlatformConfig& c) {
     }
 }
 
-PlatformConfig read_platform(const Item& root, const fs::path& dir) {
+PlatformConfig read_platform(const Item& root, const fs::path& dir, const ConfigOptions& options) {
     check_keys(root, is_none(root["workload"]) ? bare_schema() : schema());
     PlatformConfig c;
     read_clock(root["clock_mhz"], c.clock_mhz);
@@ -625,7 +630,7 @@ PlatformConfig read_platform(const Item& root, const fs::path& dir) {
     const std::size_t layers =
         c.workload.npy_layers.empty() ? c.workload.spec.layers.size() : c.workload.npy_layers.size();
     check_layer_count(root["schedule"]["n_fuse"], layers);
-    c.host = read_host(root["host"], dir);
+    c.host = read_host(root["host"], dir, options);
     if (c.workload.none) check_bare_host(root, c.host);
     else check_classifier_host(root, c);
     // lstm_cpu computes the E-LSTM numerics from eSELL itself; it knows no other variant.
@@ -668,13 +673,14 @@ void check_bare_overrides(const YAML::Node& root, const std::vector<std::string>
 
 }  // namespace
 
-PlatformConfig load_platform_config(const std::string& path, const std::vector<std::string>& overrides) {
+PlatformConfig load_platform_config(const std::string& path, const std::vector<std::string>& overrides,
+                                    const ConfigOptions& options) {
     Context ctx(path);
     YAML::Node root = parse_file(path);
     check_bare_overrides(root, overrides);
     for (const std::string& text : overrides) apply_override(ctx, root, schema(), text);
     const Item top(ctx, root, "", root.IsDefined() ? root.Mark() : YAML::Mark::null_mark());
-    PlatformConfig c = read_platform(top, fs::path(path).parent_path());
+    PlatformConfig c = read_platform(top, fs::path(path).parent_path(), options);
     c.source = path;
     YAML::Emitter merged;
     merged << root;

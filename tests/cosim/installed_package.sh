@@ -4,7 +4,8 @@
 # away and the prefix elsewhere and run every example. The platform example runs
 # configs/quick.yaml with host.kind: core, so it must find the built-in firmware in the moved
 # prefix. Each example checks its h outputs against the golden LSTM and exits non-zero on a
-# mismatch.
+# mismatch; the SoC example also checks its accelerator cycles against the moved prefix's
+# elstm-vp (tests/cosim/soc.sh).
 #   tests/cosim/installed_package.sh BUILD_DIR
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,7 +19,7 @@ restore() {
 trap restore EXIT
 
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
-for example in cosim interconnect dma_contention platform; do
+for example in cosim interconnect dma_contention platform soc; do
   cmake -S "examples/$example" -B "$work/examples/$example" -DCMAKE_PREFIX_PATH="$work/prefix" \
     -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON >/dev/null
   found=$(sed -n 's/^elstm_vp_DIR:PATH=//p' "$work/examples/$example/CMakeCache.txt")
@@ -36,4 +37,5 @@ export SC_COPYRIGHT_MESSAGE=DISABLE
 "$work/examples/interconnect/interconnect"
 "$work/examples/dma_contention/dma_contention"
 "$work/examples/platform/platform" configs/quick.yaml host.kind=core host.firmware=elstm trace.vcd=
+bash tests/cosim/soc.sh "$work/moved-prefix/bin/elstm-vp" "$work/examples/soc/soc" .
 echo "installed_package.sh: the examples ran from a moved prefix with the build tree gone"

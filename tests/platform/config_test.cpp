@@ -478,6 +478,32 @@ TEST_F(ConfigTest, VariantErrorsAndPrecedence) {
     expect_error(error_of(cpu), cpu + ":2:18: host.firmware: lstm_cpu runs only the E-LSTM variant", "accel.format esell");
 }
 
+// host.kind: external is for a program that binds its own host to the Platform; a program with
+// none to bind (elstm-vp) refuses it at its key, from the file or from --set.
+TEST_F(ConfigTest, ExternalHost) {
+    const std::string path = write("host:\n  kind: external\n" + kMinimal);
+    EXPECT_EQ(load_platform_config(path, {}).host.kind, HostKind::external);
+    EXPECT_EQ(load_platform_config(write(kMinimal, "b.yaml"), {"host.kind=external"}).host.kind, HostKind::external);
+    ConfigOptions none;
+    none.external_host = false;
+    const auto refused = [&none](const std::string& file, const std::vector<std::string>& overrides) {
+        try {
+            load_platform_config(file, overrides, none);
+        } catch (const ConfigError& e) {
+            return std::string(e.what());
+        }
+        return std::string("loaded");
+    };
+    const std::string detail = "external needs a host of your own program bound to the Platform module in C++";
+    expect_error(refused(path, {}), path + ":2:9: host.kind: " + detail, "this program has none: use core or driver");
+    expect_error(refused(write(kMinimal, "c.yaml"), {"host.kind=external"}), "--set host.kind=external: " + detail, "");
+    EXPECT_EQ(load_platform_config(path, {"host.kind=driver"}, none).host.kind, HostKind::driver);
+    // The user's host runs what it likes, also without a workload (no firmware to name).
+    EXPECT_TRUE(load_platform_config(write("workload: none\nhost: {kind: external}\n", "d.yaml"), {}).workload.none);
+    expect_error(error_of(write("host: {kind: user}\n" + kMinimal, "e.yaml")), "",
+                 "host.kind: 'user' is not one of core, driver, external");
+}
+
 TEST(ShippedConfigs, VariantsLoad) {
     std::size_t loaded = 0;
     for (const auto& entry : fs::directory_iterator(kShipped + "variants")) {

@@ -66,6 +66,14 @@ expect_error set_list_entry 2 '--set accel\.pes\[5\]\.macc_per_cycle=2: ' --conf
 expect_error timing 2 ".*'slow'.*fast, exact" --config "$quick" --timing slow
 expect_error max_cycles_range 2 '--set max_cycles=0: 0 is out of range; expected an integer in \[1, ' --config "$quick" --set max_cycles=0
 
+# host.kind: external is a host of the user's own program, bound to the Platform module in C++:
+# elstm-vp has none, in the file or with --set.
+variant external.yaml 's/^  kind: core /  kind: external/'
+expect_error host_external 2 "external\.yaml:$(line_of external.yaml '^  kind: external'):9: host\.kind: external needs a host of your own program bound to the Platform module in C\+\+ \(README \"The platform as a module\"\); this program has none: use core or driver$" \
+    --config external.yaml --vcd ""
+expect_error host_external_set 2 '--set host\.kind=external: external needs a host of your own program' --config "$quick" \
+    --vcd "" --set host.kind=external
+
 # --- the workload against the platform --------------------------------------------------------
 # An explicit buffer capacity too small for the layer, in the file and with --set.
 variant small_wx.yaml 's/^    wx: {capacity: auto}/    wx: {capacity: 8}/'

@@ -94,7 +94,7 @@ run_vp return0 --config "$quick" --vcd "" -q --set host.firmware=$programs/retur
 expect_firmware_error rocc_unknown 1 "illegal instruction at pc 0x8" --set host.firmware=$programs/wrap_rocc_unknown.elf
 expect_firmware_error load_fault 1 "load access fault at pc 0x8.*0x" --set host.firmware=$programs/wrap_load_fault.elf
 # A RoCC layer no buffer holds (m = n = 2^40) is a model error naming the values, not an allocation.
-expect_firmware_error rocc_huge 1 "accel: layer rejected: m=1099511627776 n=1099511627776 steps=8 N_grp=2 \(commands 0, 1, 3\): buf_h holds 16 entries, the layer needs 1099511627776$" \
+expect_firmware_error rocc_huge 1 "platform\.accel: layer rejected: m=1099511627776 n=1099511627776 steps=8 N_grp=2 \(commands 0, 1, 3\): buf_h holds 16 entries, the layer needs 1099511627776$" \
     --set host.firmware=$programs/wrap_rocc_huge.elf
 expect_firmware_error budget 1 "instruction budget of 5000 exceeded" --set host.firmware=$programs/wrap_spin.elf \
     --set host.max_instructions=5000

@@ -603,9 +603,9 @@ void check_bare_host(const Item& root, const HostConfig& host) {
 void check_classifier_host(const Item& root, const PlatformConfig& c) {
     const Item classifier = root["workload"]["classifier"], firmware = root["host"]["firmware"];
     if (c.workload.classifier.present()) {
-        if (c.host.kind == HostKind::driver)
-            classifier.fail(
-                "runs on the core, but host.kind is driver; use host.kind: core with host.firmware: classify");
+        if (c.host.kind != HostKind::core)
+            classifier.fail(std::string("runs on the core, but host.kind is ") + host_kind_name(c.host.kind) +
+                            "; use host.kind: core with host.firmware: classify");
         if (c.host.firmware == "elstm" || c.host.firmware == "lstm_cpu")
             classifier.fail("runs on the core in the classify firmware, but host.firmware is " + c.host.firmware +
                             "; set host.firmware: classify");

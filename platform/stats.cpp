@@ -203,7 +203,7 @@ void print_energy(std::ostream& os, const Platform& p) {
     const double total = b.total();
     char line[256];
     std::snprintf(line, sizeof line,
-                  "  energy: %.4g uJ %s (DRAM %.1f %%, buffers %.1f %%, MACs %.1f %%, vector PE %.1f %%, RoCC %.1f %%, "
+                  "  energy: %.5g uJ %s (DRAM %.1f %%, buffers %.1f %%, MACs %.1f %%, vector PE %.1f %%, RoCC %.1f %%, "
                   "core %.1f %%)\n",
                   (sequences ? total / static_cast<double>(sequences) : total) * 1e-6,
                   sequences ? "per inference" : "in all", 100 * ratio(b.dram, total), 100 * ratio(b.buffers, total),

@@ -89,7 +89,7 @@ m = re.match(r"  energy: (\S+) uJ per inference \(DRAM (\S+) %, buffers (\S+) %,
 if not m:
     print(f"summary energy line: {line}"); bad = True
 else:
-    if abs(float(m[1]) - s["total"] * 1e-6) > 5e-4 * s["total"] * 1e-6:  # printed to 4 digits
+    if abs(float(m[1]) - s["total"] * 1e-6) > 5e-5 * s["total"] * 1e-6:  # printed to 5 digits
         print(f"summary {m[1]} uJ, stats {s['total'] * 1e-6} uJ"); bad = True
     for k, v in zip(("dram", "buffers", "macs", "vector_pe", "rocc", "core"), m.groups()[1:]):
         if abs(float(v) - 100 * s[k] / s["total"]) > 0.051:

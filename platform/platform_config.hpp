@@ -8,6 +8,7 @@
 #include <elstm_vp/core/riscv_core.hpp>
 #include <elstm_vp/dram/dram.hpp>
 #include <elstm_vp/rocc/rocc_channel.hpp>
+#include <elstm_vp/numeric/energy.hpp>
 #include <elstm_vp/numeric/workload.hpp>
 
 namespace elstm {
@@ -89,6 +90,7 @@ struct PlatformConfig {
     ScheduleConfig schedule;
     WorkloadConfig workload;
     HostConfig host;
+    EnergyTable energy;                  // pJ per event, for the stats' energy figures
     std::uint64_t memory_limit = 0;      // limits.memory in bytes; 0: half the physical memory
     std::string vcd;                     // empty: no VCD
     std::string tlm;                     // trace.tlm: the transaction log (JSON lines); empty: none

@@ -8,6 +8,7 @@
 #include "elstm_version.hpp"
 #include <elstm_vp/numeric/analytic.hpp>
 #include <elstm_vp/numeric/formats.hpp>
+#include <elstm_vp/platform/energy.hpp>
 #include <elstm_vp/platform/yaml_config.hpp>
 
 namespace elstm {
@@ -132,6 +133,91 @@ double analytic_stream_cycles(const Platform& p, const LayerRun& run, std::size_
     return analytic_cell_fusion(values + heads / g, t_uh, run.steps, static_cast<unsigned>(spmv + 1), g).total();
 }
 
+// ---- Energy (platform/energy.hpp): pJ per component, and the events priced.
+
+void energy_components(Json& j, const EnergyBreakdown& b, double scale, bool core) {
+    j.num("dram", b.dram * scale), j.num("buffers", b.buffers * scale), j.num("macs", b.macs * scale);
+    j.num("vector_pe", b.vector_pe * scale), j.num("rocc", b.rocc * scale);
+    if (core) j.num("core", b.core * scale);
+    j.num("total", b.total() * scale);
+}
+
+// `run`: a layer run's events, with its MACs by side; null: the whole run's, with the core's.
+void energy_events(Json& j, const EnergyEvents& e, const EnergyBreakdown& b, const LayerRun* run) {
+    j.open("events", '{');
+    j.uint("port_words", e.port_words), j.uint("command_words", e.command_words);
+    j.uint("macs", e.macs);
+    if (run) j.uint("macs_w", run->macs_w), j.uint("macs_u", run->macs_u);
+    j.uint("vector_ops", e.vector_ops);
+    if (!run) j.uint("core_instructions", e.core_instructions);
+    j.open("buffers", '[');
+    for (std::size_t k = 0; k < e.buffers.size(); ++k) {
+        j.open(nullptr, '{');
+        j.str("name", e.buffers[k].name);
+        j.uint("entry_bits", e.buffers[k].entry_bits);
+        j.uint("reads", e.buffers[k].reads), j.uint("writes", e.buffers[k].writes);
+        j.num("energy_pj", b.per_buffer[k]);
+        j.close('}');
+    }
+    j.close(']');
+    j.close('}');
+}
+
+// runs[i].energy_pj: the components, then the events with the MACs by side.
+void run_energy(Json& j, const Platform& p, const LayerRun& r) {
+    const EnergyEvents e = run_energy_events(p.accelerator(), r);
+    const EnergyBreakdown b = platform_energy(p, e);
+    j.open("energy_pj", '{');
+    energy_components(j, b, 1.0, false);
+    energy_events(j, e, b, &r);
+    j.close('}');
+}
+
+// The top-level energy: the table, the whole run's components and per inference (one sequence
+// through every layer, the core's share included), the events.
+void platform_energy_json(Json& j, const Platform& p) {
+    const EnergyTable& t = p.config().energy;
+    const EnergyEvents e = platform_energy_events(p);
+    const EnergyBreakdown b = platform_energy(p, e);
+    j.open("energy", '{');
+    j.open("table_pj", '{');
+    j.num("dram_word", t.dram_word), j.num("buffer_access_32", t.buffer_access_32), j.num("mac", t.mac);
+    j.num("mac_fixed", t.mac_fixed), j.num("vector_op", t.vector_op), j.num("rocc_word", t.rocc_word);
+    j.num("core_instruction", t.core_instruction);
+    j.close('}');
+    j.str("mac_key", p.image().datapath == Datapath::fixed ? "mac_fixed" : "mac");
+    j.open("energy_pj", '{');
+    energy_components(j, b, 1.0, true);
+    j.close('}');
+    const std::size_t sequences = p.config().workload.none ? 0 : p.config().workload.spec.sequences;
+    j.uint("sequences", sequences);
+    if (sequences) {
+        j.open("per_inference_pj", '{');
+        energy_components(j, b, 1.0 / static_cast<double>(sequences), true);
+        j.close('}');
+    } else {
+        j.null("per_inference_pj");
+    }
+    energy_events(j, e, b, nullptr);
+    j.close('}');
+}
+
+// The summary's line: per inference (in all for a bare program), and each component's share.
+void print_energy(std::ostream& os, const Platform& p) {
+    const EnergyBreakdown b = platform_energy(p, platform_energy_events(p));
+    const std::size_t sequences = p.config().workload.none ? 0 : p.config().workload.spec.sequences;
+    const double total = b.total();
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "  energy: %.5g uJ %s (DRAM %.1f %%, buffers %.1f %%, MACs %.1f %%, vector PE %.1f %%, RoCC %.1f %%, "
+                  "core %.1f %%)\n",
+                  (sequences ? total / static_cast<double>(sequences) : total) * 1e-6,
+                  sequences ? "per inference" : "in all", 100 * ratio(b.dram, total), 100 * ratio(b.buffers, total),
+                  100 * ratio(b.macs, total), 100 * ratio(b.vector_pe, total), 100 * ratio(b.rocc, total),
+                  100 * ratio(b.core, total));
+    os << line;
+}
+
 // The layer runs' cycles; an interrupted run's unfinished one has none yet.
 
 // The JSON of a finished run (with its golden check) or of an interrupted one (golden null).
@@ -213,6 +299,7 @@ std::string stats_text(const Platform& p, const GoldenCheck* golden) {
             j.num(p.accelerator().pes()[k]->config().name.c_str(), ratio(double(r.pe_busy[k]), double(r.cycles())));
         j.num(p.accelerator().vector_pe().basename(), ratio(double(r.vector_busy), double(r.cycles())));
         j.close('}');
+        run_energy(j, p, r);
         j.close('}');
     }
     j.close(']');
@@ -261,6 +348,8 @@ std::string stats_text(const Platform& p, const GoldenCheck* golden) {
         j.close('}');
     }
     j.close(']');
+
+    platform_energy_json(j, p);
 
     j.open("host", '{');
     j.str("kind", host_kind_name(p.config().host.kind));
@@ -416,6 +505,7 @@ void print_summary(std::ostream& os, const Platform& p, const GoldenCheck& golde
     }
     if (!p.config().workload.none) print_golden(os, golden);
     if (has_classifier(p)) print_classifier(os, classifier_result(p, golden));
+    print_energy(os, p);
     const std::uint64_t simulated = p.end_cycle();
     std::snprintf(line, sizeof line, "  %llu cycles simulated in %.3f s wall: %.3g cycles/s\n",
                   (unsigned long long)simulated, wall_seconds, ratio(double(simulated), wall_seconds));

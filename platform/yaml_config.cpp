@@ -47,6 +47,21 @@ constexpr BufferField kBuffers[] = {
     {"table", &AcceleratorBuffers::table, &AutoCapacity::table},
 };
 
+// The energy table's keys, pJ per event.
+struct EnergyField {
+    const char* name;
+    double EnergyTable::*pj;
+};
+constexpr EnergyField kEnergyKeys[] = {
+    {"dram_word", &EnergyTable::dram_word},
+    {"buffer_access_32", &EnergyTable::buffer_access_32},
+    {"mac", &EnergyTable::mac},
+    {"mac_fixed", &EnergyTable::mac_fixed},
+    {"vector_op", &EnergyTable::vector_op},
+    {"rocc_word", &EnergyTable::rocc_word},
+    {"core_instruction", &EnergyTable::core_instruction},
+};
+
 // Keys of a generated layer that an npy layer must not have.
 constexpr const char* kGeneratedLayerKeys[] = {"input", "hidden", "w_sparsity", "u_sparsity", "gain",
                                                "target_h_sparsity", "pruning"};
@@ -59,6 +74,8 @@ const Schema& schema() {
         Schema layer = leaves({"input", "hidden", "w_sparsity", "u_sparsity", "h_threshold", "gain",
                                "target_h_sparsity", "pruning"});
         layer.keys.emplace_back("npy", leaves({"w", "u", "bias"}));
+        Schema energy = map_of({});
+        for (const EnergyField& e : kEnergyKeys) energy.keys.emplace_back(e.name, leaf());
         return map_of({
             {"clock_mhz", leaf()},
             {"timing", leaf()},
@@ -96,6 +113,7 @@ const Schema& schema() {
                              {"semihosting", leaves({"root"})},
                              {"cpi", leaves({"alu", "load", "store", "mul", "div", "branch_taken",
                                              "branch_not_taken", "jump", "csr", "system"})}})},
+            {"energy", energy},
             {"limits", leaves({"memory"})},
             {"trace", leaves({"vcd", "port", "tlm"})},
             {"stats", leaf()},
@@ -640,6 +658,7 @@ PlatformConfig read_platform(const Item& root, const fs::path& dir, const Config
         root["host"]["firmware"].fail(
             "lstm_cpu runs only the E-LSTM variant (accel.format esell, accel.datapath fp32, schedule.skip "
             "h_block_threshold or none)");
+    for (const EnergyField& e : kEnergyKeys) read_double(root["energy"][e.name], c.energy.*e.pj, kNonNegative);
     const Item memory = root["limits"]["memory"];
     if (memory.present()) c.memory_limit = get_size(memory, 1ull << 20, kMaxU64);
     c.vcd = output_path(root["trace"]["vcd"], dir);

@@ -82,9 +82,13 @@ struct Accelerator::LayerState {
     std::vector<std::uint64_t> w_seg_first;     // where each segment starts, in words
     std::vector<std::uint32_t> w_seg_values;    // value words of each segment
     std::uint64_t w_words = 0, w_value_words = 0;
-    // U's segments from the word-count table, and where each starts.
+    // U's segments: how many, their words in all, and each one's words as the controller read
+    // them from BUF_table for the current step.
+    std::size_t u_segments = 0;
+    std::uint64_t u_words = 0;
     std::vector<std::uint32_t> u_seg_words;
-    std::vector<std::uint64_t> u_seg_offset;
+    // The buffers' lifetime counts when the run started.
+    std::vector<std::uint64_t> reads_before, writes_before;
 
     // Inputs and results the buffers do not hold in this model: the delta encoder's last
     // propagated x and h and its deltas, the fixed-point datapath's exact sums, the
@@ -172,6 +176,8 @@ std::vector<const OnChipBuffer*> Accelerator::buffers() const {
 void Accelerator::run() {
     for (;;) {
         const RoccCommand c = cmd->next_command();
+        command_words_ += 2;
+        pending_command_words_ += 2;
         Registers& r = *regs_;
         switch (c.funct) {
             case rocc_cmd::kShape: r.m = c.rs1, r.n = c.rs2; break;
@@ -189,7 +195,10 @@ void Accelerator::run() {
                 start_layer();
                 sc_core::wait(done_event_);
                 ++layers_completed_;
-                if (c.xd) cmd->respond({c.rd, runs_.back().cycles()});
+                if (c.xd) {
+                    respond(c, runs_.back().cycles());
+                    ++runs_.back().command_words;
+                }
                 break;
             case rocc_cmd::kDelta: {
                 const std::uint32_t x = static_cast<std::uint32_t>(c.rs1), h = static_cast<std::uint32_t>(c.rs2);
@@ -202,12 +211,20 @@ void Accelerator::run() {
                 r.u_frac = static_cast<int>(static_cast<std::int64_t>(c.rs2));
                 break;
             case rocc_cmd::kStatus:
-                if (c.xd) cmd->respond({c.rd, layers_completed_});
+                if (c.xd) {
+                    respond(c, layers_completed_);
+                    ++pending_command_words_;
+                }
                 break;
             default:
                 SC_REPORT_ERROR(name(), ("unknown RoCC funct " + std::to_string(c.funct)).c_str());
         }
     }
+}
+
+void Accelerator::respond(const RoccCommand& c, std::uint64_t value) {
+    ++command_words_;
+    cmd->respond({c.rd, value});
 }
 
 void Accelerator::start_layer() {
@@ -274,6 +291,12 @@ void Accelerator::start_layer() {
     run.skip = L.skip;
     run.start = clock_.now();
     run.pe_busy.assign(pes_.size(), 0);
+    run.command_words = pending_command_words_;
+    pending_command_words_ = 0;
+    for (const OnChipBuffer* b : buffers()) {
+        L.reads_before.push_back(b->reads());
+        L.writes_before.push_back(b->writes());
+    }
     phase.set_now(1);
 
     for (const auto& pe : pes_) pe->decode_cache().begin_run();
@@ -405,15 +428,13 @@ void Accelerator::load_layer_constants(LayerState& L) {
     buf_bias_.set_fill_at(clock_.now(), static_cast<std::int64_t>(rows));
     data->wait_done(table);
     const std::vector<std::uint16_t> counts = esell::unpack_word_table(table_words, u_cols);
-    std::uint64_t offset = 0;
     for (std::size_t j = 0; j < u_cols; ++j) {
         buf_table_.write_u32(j, counts[j]);
-        L.u_seg_words.push_back(counts[j]);
-        L.u_seg_offset.push_back(offset);
-        offset += counts[j];
+        L.u_words += counts[j];
     }
+    L.u_segments = u_cols;
     buf_table_.set_fill_at(clock_.now(), static_cast<std::int64_t>(u_cols));
-    L.u_view = data->view(L.r.u_addr, offset);
+    L.u_view = data->view(L.r.u_addr, L.u_words);
 }
 
 void Accelerator::w_side() {
@@ -508,6 +529,7 @@ void Accelerator::wx_side() {
                 SpmvPe& pe = *pes_[s.pe];
                 const std::uint64_t cycles = steering + wb.value_words * pe.value_word_cycles(s.steps);
                 pe.add_work(cycles, L.w_macs * s.steps);
+                L.run->macs_w += L.w_macs * s.steps;
                 L.run->pe_busy[s.pe] += cycles;
                 pe.finish();
             }
@@ -605,17 +627,16 @@ void Accelerator::select_w_segments(LayerState& L, std::size_t k) {
 // U·h_{t-1} (or U·Δh) from the words of the kept segments (column formats) or of all of U (row
 // formats, which then multiply the masked vector `h_in`).
 template <typename T>
-void Accelerator::multiply_uh(LayerState& L, const std::vector<bool>& keep, const float* h_in) {
+std::uint64_t Accelerator::multiply_uh(LayerState& L, const std::vector<bool>& keep, const float* h_in) {
     const std::size_t rows = 4 * L.r.n;
     float* results = buf_uh_.write_span(0, rows);
     T* uh = nullptr;
     if constexpr (std::is_same_v<T, double>) uh = L.uh64.data();
     else uh = results;
     SpmvPe& upe = *pes_[L.u_pe];
-    const std::uint64_t u_words = L.u_seg_offset.empty() ? 0 : L.u_seg_offset.back() + L.u_seg_words.back();
-    upe.multiply(L.u_ref, L.u_view ? L.u_view : L.u_stage.data(), L.u_view ? u_words : L.u_stage.size(),
-                 L.u_seg_words, is_column_format(L.u_ref.format) ? &keep : nullptr, &h_in, &uh, 1,
-                 L.u_view != nullptr);
+    return upe.multiply(L.u_ref, L.u_view ? L.u_view : L.u_stage.data(), L.u_view ? L.u_words : L.u_stage.size(),
+                        L.u_seg_words, is_column_format(L.u_ref.format) ? &keep : nullptr, &h_in, &uh, 1,
+                        L.u_view != nullptr);
 }
 
 // The vector PE's inputs: the step's products, or under the delta policy the delta memories
@@ -677,12 +698,18 @@ void Accelerator::u_side() {
                     if (!keep[j]) std::fill_n(&L.h_in[j * kSegmentSpan], std::min(kSegmentSpan, n - j * kSegmentSpan), 0.0f);
                 h_in = L.h_in.data();
             }
+            // The controller plans the fetch from BUF_table: the word count of every segment,
+            // those it fetches and those it passes over to find the next one's address.
             Burst u = make_burst(PortUser::u, false, {}, nullptr);
-            std::uint64_t words = 0;
-            for (std::size_t j = 0; j < L.u_seg_words.size(); ++j) {
-                if (column && !keep[j]) continue;
-                append_region(u.regions, L.r.u_addr + 8 * L.u_seg_offset[j], L.u_seg_words[j]);
-                words += L.u_seg_words[j];
+            std::uint64_t words = 0, offset = 0;
+            L.u_seg_words.resize(L.u_segments);
+            for (std::size_t j = 0; j < L.u_segments; ++j) {
+                L.u_seg_words[j] = buf_table_.read_u32(j);
+                if (!column || keep[j]) {
+                    append_region(u.regions, L.r.u_addr + 8 * offset, L.u_seg_words[j]);
+                    words += L.u_seg_words[j];
+                }
+                offset += L.u_seg_words[j];
             }
             if (L.u_view) {
                 u.in_place = true;
@@ -695,8 +722,7 @@ void Accelerator::u_side() {
             u.on_first_slot = [&upe](Cycles first) { upe.start_at(first); };
             data->wait_done(post(L, std::move(u)));
 
-            if (L.fixed) multiply_uh<double>(L, keep, h_in);
-            else multiply_uh<float>(L, keep, h_in);
+            L.run->macs_u += L.fixed ? multiply_uh<double>(L, keep, h_in) : multiply_uh<float>(L, keep, h_in);
             upe.add_work(words, 0);
             L.run->pe_busy[u_index] += words;
             upe.finish();
@@ -720,7 +746,9 @@ void Accelerator::u_side() {
                 wx = L.wx_gate.data(), uh = L.uh_gate.data();
             }
             float* h = buf_h_.write_span(0, n);
-            const Cycles v = vector_pe_->run(wx, uh, buf_bias_.read_span(0, rows), n, buf_c_.write_span(0, n), h);
+            // c_{t-1} is read and c_t written back in place.
+            const Cycles v = vector_pe_->run(wx, uh, buf_bias_.read_span(0, rows), n, buf_c_.modify_span(0, n), h);
+            L.run->vector_ops += n;
             // The fixed-point datapath keeps h in 16 bits: the next step and the output see it so.
             if (L.fixed)
                 for (std::size_t i = 0; i < n; ++i) h[i] = quantize_activation(h[i]);
@@ -754,6 +782,11 @@ void Accelerator::u_side() {
         run.prolog = L.first_w_done - run.start;
         run.epilog = run.end - L.last_w_done;
         run.main = run.cycles() - run.prolog - run.epilog;
+        const std::vector<const OnChipBuffer*> bufs = buffers();
+        for (std::size_t b = 0; b < bufs.size(); ++b) {
+            run.buffer_reads.push_back(bufs[b]->reads() - L.reads_before[b]);
+            run.buffer_writes.push_back(bufs[b]->writes() - L.writes_before[b]);
+        }
         phase.set_now(0);
         for (OnChipBuffer* b : {&buf_x_, &buf_wx_, &buf_uh_, &buf_h_, &buf_c_, &buf_bias_, &buf_table_})
             b->set_fill_at(clock_.now(), 0);

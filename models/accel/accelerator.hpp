@@ -72,6 +72,15 @@ struct LayerRun {
     std::uint64_t h_total = 0, h_propagated = 0;  // delta: elements of h_{t-1} multiplied
     std::vector<std::uint64_t> pe_busy;             // per PE, in config order
     std::uint64_t vector_busy = 0;
+    // The events the energy model prices: the MACs of W·x and of U·h (the non-zeros each
+    // multiply applied), the vector PE's element operations (one per h element per step), the
+    // RoCC command words (rs1 and rs2 of every command since the previous run, the start
+    // command's included, and its response), and the entries each buffer read and wrote during
+    // the run, in buffers() order.
+    std::uint64_t macs_w = 0, macs_u = 0;
+    std::uint64_t vector_ops = 0;
+    std::uint64_t command_words = 0;
+    std::vector<std::uint64_t> buffer_reads, buffer_writes;
     sim::Cycles cycles() const { return end - start; }
 };
 
@@ -97,6 +106,8 @@ public:
     const std::vector<std::unique_ptr<SpmvPe>>& pes() const { return pes_; }
     const VectorPe& vector_pe() const { return *vector_pe_; }
     std::vector<const OnChipBuffer*> buffers() const;
+    // RoCC command words since reset: rs1 and rs2 of every command and every response.
+    std::uint64_t command_words() const { return command_words_; }
 
     // Traced: 0 idle, 1 prolog, 2 main, 3 epilog; and the step the U·h PE is on (−1 idle).
     sim::TimedValue<std::uint8_t> phase;
@@ -134,7 +145,7 @@ private:
     template <typename T>
     void multiply_wx(LayerState& L, std::size_t k, std::size_t steps);
     template <typename T>
-    void multiply_uh(LayerState& L, const std::vector<bool>& keep, const float* h_in);
+    std::uint64_t multiply_uh(LayerState& L, const std::vector<bool>& keep, const float* h_in);
     template <typename T>
     void gate_inputs(LayerState& L, const T* wx, const T* uh, std::vector<T>& mx, std::vector<T>& mh);
     void load_layer_constants(LayerState& L);
@@ -146,6 +157,7 @@ private:
     std::vector<Share> shares(const LayerState& L, std::size_t steps) const;
     BurstId post(LayerState& L, Burst burst);
     void wait_count(const std::size_t& counter, std::size_t at_least, const sc_core::sc_event& ev);
+    void respond(const RoccCommand& c, std::uint64_t value);  // counts the response word
 
     AcceleratorConfig config_;
     sim::Clock clock_;
@@ -156,6 +168,8 @@ private:
     std::unique_ptr<Registers> regs_;
     std::unique_ptr<LayerState> layer_;
     std::uint64_t layers_completed_ = 0;
+    std::uint64_t command_words_ = 0;
+    std::uint64_t pending_command_words_ = 0;  // since the last start command
     sc_core::sc_event start_event_, done_event_;
 };
 

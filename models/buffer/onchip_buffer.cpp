@@ -54,6 +54,13 @@ float* OnChipBuffer::write_span(std::size_t first, std::size_t count) {
     return data_.data() + first;
 }
 
+float* OnChipBuffer::modify_span(std::size_t first, std::size_t count) {
+    check(first, count);
+    reads_ += count;
+    writes_ += count;
+    return data_.data() + first;
+}
+
 // Bit patterns are copied straight to and from the storage, never through a float value.
 std::uint32_t OnChipBuffer::read_u32(std::size_t index) {
     std::uint32_t bits;

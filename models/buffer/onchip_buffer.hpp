@@ -29,6 +29,8 @@ public:
     // Bulk access to entries [first, first+count): one range check, `count` accesses counted.
     const float* read_span(std::size_t first, std::size_t count);
     float* write_span(std::size_t first, std::size_t count);
+    // Read-modify-write of entries [first, first+count) in place: a read and a write of each.
+    float* modify_span(std::size_t first, std::size_t count);
     std::uint32_t read_u32(std::size_t index);
     void write_u32(std::size_t index, std::uint32_t value);
 

@@ -138,10 +138,13 @@ std::uint64_t walk_matrix(const char* who, DecodeCache& cache, const MatrixRef& 
 }
 
 template <typename T>
-void SpmvPe::multiply(const MatrixRef& m, const std::uint64_t* words, std::size_t count,
+std::uint64_t SpmvPe::multiply(const MatrixRef& m, const std::uint64_t* words, std::size_t count,
                       const std::vector<std::uint32_t>& segment_words, const std::vector<bool>* keep,
                       const float* const* xs, T* const* ys, std::size_t nvec, bool whole_stream) {
-    macs_ += nvec * walk_matrix(name(), cache_, m, words, count, segment_words, keep, xs, ys, nvec, whole_stream);
+    const std::uint64_t macs =
+        nvec * walk_matrix(name(), cache_, m, words, count, segment_words, keep, xs, ys, nvec, whole_stream);
+    macs_ += macs;
+    return macs;
 }
 
 template std::uint64_t walk_matrix<float>(const char*, DecodeCache&, const MatrixRef&, const std::uint64_t*,
@@ -150,10 +153,10 @@ template std::uint64_t walk_matrix<float>(const char*, DecodeCache&, const Matri
 template std::uint64_t walk_matrix<double>(const char*, DecodeCache&, const MatrixRef&, const std::uint64_t*,
                                            std::size_t, const std::vector<std::uint32_t>&, const std::vector<bool>*,
                                            const float* const*, double* const*, std::size_t, bool);
-template void SpmvPe::multiply<float>(const MatrixRef&, const std::uint64_t*, std::size_t,
+template std::uint64_t SpmvPe::multiply<float>(const MatrixRef&, const std::uint64_t*, std::size_t,
                                       const std::vector<std::uint32_t>&, const std::vector<bool>*, const float* const*,
                                       float* const*, std::size_t, bool);
-template void SpmvPe::multiply<double>(const MatrixRef&, const std::uint64_t*, std::size_t,
+template std::uint64_t SpmvPe::multiply<double>(const MatrixRef&, const std::uint64_t*, std::size_t,
                                        const std::vector<std::uint32_t>&, const std::vector<bool>*, const float* const*,
                                        double* const*, std::size_t, bool);
 

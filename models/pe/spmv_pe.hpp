@@ -99,9 +99,9 @@ public:
     // Pace of a stream whose words carry `slots[i]` weights each (segment_word_slots).
     std::vector<PaceRun> stream_pace(const std::vector<std::uint8_t>& slots, std::size_t steps) const;
 
-    // walk_matrix for this PE's fused steps, counting its MACs.
+    // walk_matrix for this PE's fused steps, counting its MACs; returns them (all vectors').
     template <typename T>
-    void multiply(const MatrixRef& m, const std::uint64_t* words, std::size_t count,
+    std::uint64_t multiply(const MatrixRef& m, const std::uint64_t* words, std::size_t count,
                   const std::vector<std::uint32_t>& segment_words, const std::vector<bool>* keep,
                   const float* const* xs, T* const* ys, std::size_t nvec = 1, bool whole_stream = false);
 

@@ -221,7 +221,7 @@ TEST_F(ConfigTest, UnknownTopLevelKey) {
     const std::string path = write("clock_mhz: 1000\nfoo: 1\n" + kMinimal);
     expect_error(error_of(path), path + ":2:1: foo: unknown key",
                  "valid keys at the top level: clock_mhz, timing, max_cycles, dram, rocc, accel, schedule, workload, host, "
-                 "limits, trace, stats");
+                 "energy, limits, trace, stats");
 }
 
 TEST_F(ConfigTest, UnknownNestedKey) {
@@ -431,6 +431,27 @@ TEST_F(ConfigTest, DramChecks) {
     expect_error(error_of(write("dram: {base: 0x1004}\n" + kMinimal)), "", "dram.base: 0x1004 is not a multiple of 8");
     expect_error(error_of(write("dram: {size: 17GiB}\n" + kMinimal, "b.yaml")), "", "dram.size: 17GiB is out of range");
     expect_error(error_of(write("dram: {size: 512MB}\n" + kMinimal, "c.yaml")), "", "dram.size: expected a size");
+}
+
+// ---- The energy table
+
+TEST_F(ConfigTest, EnergyKeysAreRead) {
+    const PlatformConfig defaults = load_platform_config(write(kMinimal), {});
+    EXPECT_EQ(defaults.energy.dram_word, 1280.0);
+    EXPECT_EQ(defaults.energy.core_instruction, 70.0);
+    const PlatformConfig c = load_platform_config(
+        write("energy: {dram_word: 640, buffer_access_32: 0, mac: 1.5, mac_fixed: 2.5, vector_op: 3.5,\n"
+              "         rocc_word: 4.5}\n" + kMinimal, "e.yaml"),
+        {"energy.core_instruction=16"});
+    EXPECT_EQ(c.energy.dram_word, 640.0);
+    EXPECT_EQ(c.energy.buffer_access_32, 0.0);
+    EXPECT_EQ(c.energy.mac, 1.5);
+    EXPECT_EQ(c.energy.mac_fixed, 2.5);
+    EXPECT_EQ(c.energy.vector_op, 3.5);
+    EXPECT_EQ(c.energy.rocc_word, 4.5);
+    EXPECT_EQ(c.energy.core_instruction, 16.0);
+    const std::string bad = write("energy:\n  vector_op: -0.5\n" + kMinimal, "bad.yaml");
+    expect_error(error_of(bad), bad + ":2:14: energy.vector_op: -0.5 is out of range", "expected a number >= 0");
 }
 
 // ---- The variants (format, datapath, skip policy, pruning kind)

@@ -33,6 +33,17 @@ TEST(OnChipBuffer, AccessesAreCountedAndKeepTheBits) {
     const float* got = buf.read_span(10, 4);
     EXPECT_EQ(got[3], 3.0f);
     EXPECT_EQ(buf.reads(), 7u);
+
+    // A read-modify-write in place (the vector PE's c): one read and one write per entry.
+    float* c = buf.modify_span(10, 3);
+    c[2] += 1.0f;
+    EXPECT_EQ(buf.reads(), 10u);
+    EXPECT_EQ(buf.writes(), 9u);
+    EXPECT_EQ(buf.read(12), 3.0f);
+    EXPECT_EQ(report_of([&] { buf.modify_span(98, 3); }),
+              "buf_h: access to index 98 (+3) beyond capacity 100 entries");
+    EXPECT_EQ(buf.reads(), 11u);
+    EXPECT_EQ(buf.writes(), 9u);
 }
 
 TEST(OnChipBuffer, AccessBeyondCapacityIsAModelError) {

@@ -1,0 +1,50 @@
+#pragma once
+#include <cstdint>
+
+// The ISS's decoder: an instruction's bits become an operation and its operands once, and the
+// interpreter (rv_iss.cpp) caches the result. Decoding depends on the bits alone, never on the
+// pc, so a cached entry is valid wherever memory holds the same bits.
+namespace elstm::rv {
+
+// Every operation the interpreter dispatches on, in the order of its handler table.
+#define ELSTM_RV_OPS(X)                                                                                        \
+    X(illegal) X(lb) X(lh) X(lw) X(ld) X(lbu) X(lhu) X(lwu) X(fence) X(addi) X(slli) X(slti) X(sltiu) X(xori) \
+    X(srli) X(srai) X(ori) X(andi) X(auipc) X(addiw) X(slliw) X(srliw) X(sraiw) X(sb) X(sh) X(sw) X(sd)      \
+    X(amo_w) X(amo_d) X(add) X(sub) X(sll) X(slt) X(sltu) X(xor_) X(srl) X(sra) X(or_) X(and_) X(mul)       \
+    X(mulh) X(mulhsu) X(mulhu) X(div) X(divu) X(rem) X(remu) X(lui) X(addw) X(subw) X(sllw) X(srlw) X(sraw) \
+    X(mulw) X(divw) X(divuw) X(remw) X(remuw) X(beq) X(bne) X(blt) X(bge) X(bltu) X(bgeu) X(jalr) X(jal)    \
+    X(ecall) X(ebreak) X(mret) X(wfi) X(csr) X(custom)
+
+enum class Op : std::uint8_t {
+#define ELSTM_RV_OP_ENUM(name) name,
+    ELSTM_RV_OPS(ELSTM_RV_OP_ENUM)
+#undef ELSTM_RV_OP_ENUM
+        count
+};
+
+// Instructions that write x0 write this register instead, so no handler has to keep x0 zero.
+constexpr unsigned kSinkRegister = 32;
+
+struct Decoded {
+    std::uint32_t word = 0;  // the 32 bits at the pc it was decoded from (for a compressed one, the next parcel too)
+    std::int32_t imm = 0;    // sign-extended immediate; the shift amount for shifts; U-type already shifted
+    Op op = Op::illegal;
+    std::uint8_t rd = kSinkRegister, rs1 = 0, rs2 = 0;
+    std::uint8_t len = 2;  // bytes: 2 (compressed) or 4
+
+    // The instruction as the ISA shows it (mtval of an illegal instruction, a stop's insn).
+    std::uint32_t insn() const { return len == 2 ? word & 0xffff : word; }
+};
+
+// `word` holds the instruction in its low 16 bits (compressed) or all 32.
+Decoded decode(std::uint32_t word);
+
+// The 32-bit instruction a compressed one stands for; 0 for a reserved or unsupported encoding.
+std::uint32_t expand_compressed(std::uint32_t c);
+
+inline unsigned rd_of(std::uint32_t i) { return (i >> 7) & 31; }
+inline unsigned rs1_of(std::uint32_t i) { return (i >> 15) & 31; }
+inline unsigned rs2_of(std::uint32_t i) { return (i >> 20) & 31; }
+inline unsigned funct3_of(std::uint32_t i) { return (i >> 12) & 7; }
+
+}  // namespace elstm::rv

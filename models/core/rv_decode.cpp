@@ -1,5 +1,7 @@
 #include <elstm_vp/core/rv_decode.hpp>
 
+#include <cstring>
+
 namespace elstm::rv {
 namespace {
 
@@ -242,6 +244,64 @@ Decoded decode(std::uint32_t word) {
     d.rs1 = static_cast<std::uint8_t>(rs1_of(insn));
     d.rs2 = static_cast<std::uint8_t>(rs2_of(insn));
     return d;
+}
+
+namespace {
+
+bool ends_block(Op op) {
+    switch (op) {
+        case Op::beq:
+        case Op::bne:
+        case Op::blt:
+        case Op::bge:
+        case Op::bltu:
+        case Op::bgeu:
+        case Op::jal:
+        case Op::jalr:
+        case Op::mret:
+        case Op::ecall:
+        case Op::ebreak:
+        case Op::csr:
+        case Op::custom:
+        case Op::illegal: return true;
+        default: return false;
+    }
+}
+
+// The block_end after `last`: it checks the block's first word again (so the check reads
+// memory it has read before) and names the block's length.
+Decoded block_end(const Decoded& first, std::uint32_t bytes) {
+    Decoded end;
+    end.op = Op::block_end;
+    end.word = first.word;
+    end.imm = static_cast<std::int32_t>(bytes);
+    return end;
+}
+
+}  // namespace
+
+void decode_block(DecodedBlock& block, const std::uint8_t* window, std::uint64_t start, std::uint64_t span) {
+    block.start = start;
+    block.n = 0;
+    std::uint64_t off = start;
+    do {
+        std::uint32_t word;
+        std::memcpy(&word, window + off, 4);
+        Decoded& d = block.insn[block.n++];
+        d = decode(word);
+        d.boff = static_cast<std::uint8_t>(off - start);
+        off += d.len;
+        if (ends_block(d.op)) break;
+    } while (block.n < DecodedBlock::kMaxInsns && off < span);
+    block.insn[block.n] = block_end(block.insn[0], static_cast<std::uint32_t>(off - start));
+}
+
+void single_block(DecodedBlock& block, const Decoded& d) {
+    block.start = ~0ull;
+    block.n = 1;
+    block.insn[0] = d;
+    block.insn[0].boff = 0;
+    block.insn[1] = block_end(d, d.len);
 }
 
 }  // namespace elstm::rv

@@ -83,7 +83,7 @@ Iss::Iss(Bus& bus, DirectMemory direct, const CpiTable& cpi)
       direct_(direct.ptr ? direct : DirectMemory{}),
       cpi_(cpi),
       fetch_span_(direct_.size >= 4 ? direct_.size - 3 : 0),
-      decoded_(fetch_span_ ? std::make_unique<Decoded[]>(kDecodedEntries) : nullptr) {
+      blocks_(fetch_span_ ? std::make_unique<DecodedBlock[]>(kBlocks) : nullptr) {
     reset(0);
 }
 
@@ -418,11 +418,12 @@ std::uint64_t Iss::exec_atomic(std::uint32_t insn, std::uint64_t& tval, InsnClas
 
 // ---- The interpreter ----
 
-// Threaded code: every handler ends by fetching the next instruction and jumping straight to
-// its handler (GCC/Clang labels as values), so each handler's indirect jump is predicted on its
-// own. Instructions in the direct window come from the decoded cache (decode only when the
-// memory word differs from the entry's); elsewhere they are fetched through the Bus and decoded
-// every time.
+// Threaded code over decoded blocks: every handler ends by jumping straight to the next
+// instruction's handler (GCC/Clang labels as values), so each handler's indirect jump is
+// predicted on its own. A block is entered only when the budget covers all of it, and its
+// instructions are counted on entry; the budget and the window are checked per block, the
+// memory word per instruction. Outside the window an instruction is fetched through the Bus
+// and run as a block of its own.
 Stop Iss::run(std::uint64_t max_instructions) {
     if (pending_trap_) {
         pending_trap_ = false;
@@ -446,6 +447,7 @@ Stop Iss::run(std::uint64_t max_instructions) {
     // adds only its difference to the ALU's CPI (modulo 2^64, so a cheaper class subtracts):
     //   instret = instret0 + retired, cycles = cycles0 + retired * c_alu + extra.
     // They go back to the members whenever code outside this function needs them.
+    // Inside a block `off` is the block's start; the budget already counts the whole block.
     std::uint8_t* const window = direct_.ptr;
     const std::uint64_t window_base = direct_.base, span = fetch_span_;
     std::uint64_t off = pc_ - window_base;
@@ -472,41 +474,48 @@ Stop Iss::run(std::uint64_t max_instructions) {
         extra = 0;
     };
     std::uint64_t* const x = x_.data();
-    Decoded* const cache = decoded_.get();
-    Decoded uncached;  // an instruction fetched through the Bus
+    DecodedBlock* const blocks = blocks_.get();
+    DecodedBlock* block = nullptr;  // the block running
+    DecodedBlock single;            // a block of one instruction: budget nearly spent, or fetched through the Bus
+    const std::uint8_t* host = nullptr;  // the block's first byte (for a Bus fetch: bus_word)
+    std::uint32_t bus_word = 0;
     const Decoded* d = nullptr;
-    Decoded* entry = nullptr;  // the cache entry of the fetched word
-    std::uint32_t word = 0;
     std::uint64_t cause = 0, tval = 0;
     std::uint32_t raw = 0;
 
     auto imm = [&d] { return static_cast<std::uint64_t>(static_cast<std::int64_t>(d->imm)); };
+    // The offset of the instruction running.
+    auto here = [&] { return off + d->boff; };
 
-#define DISPATCH()                                                    \
-    do {                                                              \
-        if (!budget) goto out;                                        \
-        if (off >= span) goto fetch_bus;                              \
-        std::memcpy(&word, window + off, 4);                          \
-        entry = &cache[(off >> 1) & (kDecodedEntries - 1)];           \
-        if (__builtin_expect(entry->word != word, 0)) goto decode_it; \
-        d = entry;                                                    \
-        goto* kHandlers[static_cast<unsigned>(d->op)];                \
+// Runs *d if memory still holds it.
+#define GO()                                                      \
+    do {                                                          \
+        std::uint32_t word_;                                      \
+        std::memcpy(&word_, host + d->boff, 4);                   \
+        if (__builtin_expect(word_ != d->word, 0)) goto stale;    \
+        goto* kHandlers[static_cast<unsigned>(d->op)];            \
     } while (0)
-#define NEXT()          \
-    do {                \
-        off += d->len;  \
-        --budget;       \
-        DISPATCH();     \
+#define NEXT()  \
+    do {        \
+        ++d;    \
+        GO();   \
     } while (0)
-#define RETIRE(over_alu)       \
-    do {                       \
-        extra += (over_alu);   \
-        NEXT();                \
+#define RETIRE(over_alu)     \
+    do {                     \
+        extra += (over_alu); \
+        NEXT();              \
     } while (0)
 #define ALU(expr)          \
     do {                   \
         x[d->rd] = (expr); \
         NEXT();            \
+    } while (0)
+// The instruction running does not retire: off becomes its offset, the budget gives back it and
+// the rest of its block.
+#define LEAVE_BLOCK()                                                               \
+    do {                                                                            \
+        budget += block->n - static_cast<std::uint64_t>(d - block->insn);           \
+        off += d->boff;                                                             \
     } while (0)
 #define FAULT(c, t)     \
     do {                \
@@ -514,45 +523,53 @@ Stop Iss::run(std::uint64_t max_instructions) {
         tval = (t);     \
         goto trap_insn; \
     } while (0)
-#define LOAD(T)                                                                              \
-    do {                                                                                     \
-        const std::uint64_t addr = x[d->rs1] + imm();                                        \
-        if (addr & (sizeof(T) - 1)) FAULT(kMisalignedLoad, addr);                            \
-        T v;                                                                                 \
-        if (!load(addr, v)) FAULT(kLoadAccess, addr);                                        \
-        x[d->rd] = static_cast<std::uint64_t>(static_cast<std::int64_t>(v));                 \
-        RETIRE(e_load);                                                                      \
+#define LOAD(T)                                                              \
+    do {                                                                     \
+        const std::uint64_t addr = x[d->rs1] + imm();                        \
+        if (addr & (sizeof(T) - 1)) FAULT(kMisalignedLoad, addr);            \
+        T v;                                                                 \
+        if (!load(addr, v)) FAULT(kLoadAccess, addr);                        \
+        x[d->rd] = static_cast<std::uint64_t>(static_cast<std::int64_t>(v)); \
+        RETIRE(e_load);                                                      \
     } while (0)
-#define STORE(T)                                                                             \
-    do {                                                                                     \
-        const std::uint64_t addr = x[d->rs1] + imm();                                        \
-        if (addr & (sizeof(T) - 1)) FAULT(kMisalignedStore, addr);                           \
-        if (!store(addr, static_cast<T>(x[d->rs2]))) FAULT(kStoreAccess, addr);              \
-        RETIRE(e_store);                                                                     \
+#define STORE(T)                                                                \
+    do {                                                                        \
+        const std::uint64_t addr = x[d->rs1] + imm();                           \
+        if (addr & (sizeof(T) - 1)) FAULT(kMisalignedStore, addr);              \
+        if (!store(addr, static_cast<T>(x[d->rs2]))) FAULT(kStoreAccess, addr); \
+        RETIRE(e_store);                                                        \
     } while (0)
-#define BRANCH(cond)                     \
-    do {                                 \
+// A branch ends its block.
+#define BRANCH(cond)                                      \
+    do {                                                  \
         const std::uint64_t a = x[d->rs1], b = x[d->rs2]; \
-        if (cond) {                      \
-            off += imm();                \
-            extra += e_taken;            \
-        } else {                         \
-            off += d->len;               \
-            extra += e_not_taken;        \
-        }                                \
-        --budget;                        \
-        DISPATCH();                      \
+        if (cond) {                                       \
+            off = here() + imm();                         \
+            extra += e_taken;                             \
+        } else {                                          \
+            off = here() + d->len;                        \
+            extra += e_not_taken;                         \
+        }                                                 \
+        goto dispatch;                                    \
     } while (0)
 
     using i64 = std::int64_t;
     using i32 = std::int32_t;
     using u32 = std::uint32_t;
-    DISPATCH();
 
-decode_it:  // a miss: the entry held another pc's instruction, or memory changed under it
-    *entry = decode(word);
-    d = entry;
-    goto* kHandlers[static_cast<unsigned>(d->op)];
+dispatch:  // a block starts at off
+    if (!budget) goto out;
+    if (off >= span) goto fetch_bus;
+    block = &blocks[(off >> 1) & (kBlocks - 1)];
+    if (block->start != off) decode_block(*block, window, off, span);
+    if (block->n > budget) {
+        single_block(single, block->insn[0]);
+        block = &single;
+    }
+    host = window + off;
+    budget -= block->n;
+    d = block->insn;
+    GO();
 
 fetch_bus : {
     std::uint32_t insn;
@@ -561,10 +578,25 @@ fetch_bus : {
         cause = kFetchAccess;
         goto trap;
     }
-    uncached = decode(insn);
-    d = &uncached;
+    single_block(single, decode(insn));
+    block = &single;
+    bus_word = insn;
+    host = reinterpret_cast<const std::uint8_t*>(&bus_word);
+    budget -= 1;
+    d = block->insn;
     goto* kHandlers[static_cast<unsigned>(d->op)];
 }
+
+stale:  // the word at d's pc changed since the block was decoded
+    if (d->op == Op::block_end) goto op_block_end;  // its check rereads the first word: that one ran
+    LEAVE_BLOCK();
+    if (block != &single) block->start = ~0ull;
+    blocks[(off >> 1) & (kBlocks - 1)].start = ~0ull;  // a block starting at d's pc, decoded from the old word
+    goto dispatch;
+
+op_block_end:
+    off += d->imm;
+    goto dispatch;
 
 op_lb: LOAD(std::int8_t);
 op_lh: LOAD(std::int16_t);
@@ -577,7 +609,7 @@ op_sb: STORE(std::uint8_t);
 op_sh: STORE(std::uint16_t);
 op_sw: STORE(std::uint32_t);
 op_sd: STORE(std::uint64_t);
-op_fence:  // fence, fence.i: one hart, and the decoded cache checks every fetch against memory
+op_fence:  // fence, fence.i: one hart, and every instruction is checked against memory
 op_wfi:    // no interrupts, so a nop
     RETIRE(e_system);
 op_addi: ALU(x[d->rs1] + imm());
@@ -589,7 +621,7 @@ op_srli: ALU(x[d->rs1] >> d->imm);
 op_srai: ALU(static_cast<std::uint64_t>(static_cast<i64>(x[d->rs1]) >> d->imm));
 op_ori: ALU(x[d->rs1] | imm());
 op_andi: ALU(x[d->rs1] & imm());
-op_auipc: ALU(direct_.base + off + imm());
+op_auipc: ALU(direct_.base + here() + imm());
 op_lui: ALU(imm());
 op_addiw: ALU(sext32(static_cast<u32>(x[d->rs1]) + static_cast<u32>(d->imm)));
 op_slliw: ALU(sext32(static_cast<u32>(x[d->rs1]) << d->imm));
@@ -639,24 +671,21 @@ op_bltu: BRANCH(a < b);
 op_bgeu: BRANCH(a >= b);
 op_jalr: {  // bit 0 of the target is cleared; with C it is then always 2-aligned
     const std::uint64_t target = (x[d->rs1] + imm()) & ~1ull;
-    x[d->rd] = direct_.base + off + d->len;
+    x[d->rd] = direct_.base + here() + d->len;
     off = target - window_base;
-    --budget;
     extra += e_jump;
-    DISPATCH();
+    goto dispatch;
 }
 op_jal:
-    x[d->rd] = direct_.base + off + d->len;
-    off += imm();
-    --budget;
+    x[d->rd] = direct_.base + here() + d->len;
+    off = here() + imm();
     extra += e_jump;
-    DISPATCH();
+    goto dispatch;
 op_mret:  // M-mode only: MPP stays M
     off = csr_.mepc - window_base;
     csr_.mstatus = ((csr_.mstatus & kMstatusMpie) ? kMstatusMie : 0) | kMstatusMpie | kMstatusMppM;
-    --budget;
     extra += e_system;
-    DISPATCH();
+    goto dispatch;
 op_amo_w:
 op_amo_d: {
     InsnClass cls = InsnClass::alu;
@@ -671,20 +700,31 @@ op_amo_d: {
     RETIRE(over_alu(cls));
 }
 op_csr:
+    LEAVE_BLOCK();
     sync_out();
-    if (!exec_csr(d->word)) goto op_illegal;  // exec_csr retires it itself
-    --budget;
+    raw = d->insn();
+    if (!exec_csr(d->word)) {
+        cause = kIllegalInstruction;
+        tval = raw;
+        goto trap;
+    }
+    --budget;  // exec_csr retired it
     sync_in();
     off += d->len;
-    DISPATCH();
+    goto dispatch;
 op_ecall: FAULT(kEcallM, 0);
 op_ebreak:
+    LEAVE_BLOCK();
+    raw = d->insn();
     if (d->len == 4 && is_semihosting_call(window_base + off)) {
         sync_out();
-        return Stop{StopReason::semihosting, pc_, d->insn()};
+        return Stop{StopReason::semihosting, pc_, raw};
     }
-    FAULT(kBreakpoint, 0);
+    cause = kBreakpoint;
+    tval = 0;
+    goto trap;
 op_custom:
+    LEAVE_BLOCK();
     sync_out();
     return Stop{StopReason::custom, pc_, d->insn()};
 op_illegal:
@@ -692,18 +732,20 @@ op_illegal:
     tval = d->insn();
 trap_insn:
     raw = d->insn();
+    LEAVE_BLOCK();
 trap:
     sync_out();
     if (!enter_trap(pc_, cause, tval)) return Stop{StopReason::trap, pc_, raw, cause, tval};
     sync_in();
-    DISPATCH();
+    goto dispatch;
 out:
     sync_out();
     return Stop{StopReason::budget, pc_, 0};
-#undef DISPATCH
+#undef GO
 #undef NEXT
 #undef RETIRE
 #undef ALU
+#undef LEAVE_BLOCK
 #undef FAULT
 #undef LOAD
 #undef STORE

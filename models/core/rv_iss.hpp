@@ -119,11 +119,12 @@ private:
     std::uint64_t pending_cause_ = 0, pending_tval_ = 0;
     std::uint64_t reservation_ = ~0ull;  // LR/SC
     std::uint64_t fetch_span_ = 0;       // a 4-byte fetch at direct_.base + off is direct when off < this
-    // Decoded instructions of the direct window, direct-mapped by pc. An entry is used only when
-    // the 32 bits at the pc still equal its `word`, so any write to code (the program's own
-    // stores, a debugger, another bus master through its DMI pointer) is seen at the next fetch.
-    static constexpr std::size_t kDecodedEntries = 1 << 13;
-    std::unique_ptr<Decoded[]> decoded_;
+    // Decoded blocks of the direct window, direct-mapped by their first pc. An instruction of a
+    // block runs only while the 32 bits at its pc still equal its `word`, so any write to code
+    // (the program's own stores, a debugger, another bus master through its DMI pointer) is
+    // seen when the instruction is next reached.
+    static constexpr std::size_t kBlocks = 1 << 11;
+    std::unique_ptr<DecodedBlock[]> blocks_;
 
     // Helpers, see rv_iss.cpp.
     bool read_mem(std::uint64_t addr, void* data, unsigned len);

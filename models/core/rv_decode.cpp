@@ -229,8 +229,7 @@ std::int32_t immediate(Op op, std::uint32_t insn) {
 }  // namespace
 
 Decoded decode(std::uint32_t word) {
-    Decoded d;
-    d.word = word;
+    Decoded d{word, 0, Op::illegal, kSinkRegister, 0, 0, 2, 0};
     std::uint32_t insn = word;
     if ((word & 3) == 3) {
         d.len = 4;
@@ -271,17 +270,12 @@ bool ends_block(Op op) {
 // The block_end after `last`: it checks the block's first word again (so the check reads
 // memory it has read before) and names the block's length.
 Decoded block_end(const Decoded& first, std::uint32_t bytes) {
-    Decoded end;
-    end.op = Op::block_end;
-    end.word = first.word;
-    end.imm = static_cast<std::int32_t>(bytes);
-    return end;
+    return Decoded{first.word, static_cast<std::int32_t>(bytes), Op::block_end, kSinkRegister, 0, 0, 0, 0};
 }
 
 }  // namespace
 
 void decode_block(DecodedBlock& block, const std::uint8_t* window, std::uint64_t start, std::uint64_t span) {
-    block.start = start;
     block.n = 0;
     std::uint64_t off = start;
     do {
@@ -297,7 +291,6 @@ void decode_block(DecodedBlock& block, const std::uint8_t* window, std::uint64_t
 }
 
 void single_block(DecodedBlock& block, const Decoded& d) {
-    block.start = ~0ull;
     block.n = 1;
     block.insn[0] = d;
     block.insn[0].boff = 0;

@@ -26,13 +26,14 @@ enum class Op : std::uint8_t {
 // Instructions that write x0 write this register instead, so no handler has to keep x0 zero.
 constexpr unsigned kSinkRegister = 32;
 
+// Trivial (no member initializers), so the interpreter's block storage costs nothing until used.
 struct Decoded {
-    std::uint32_t word = 0;  // the 32 bits at the pc it was decoded from (for a compressed one, the next parcel too)
-    std::int32_t imm = 0;    // sign-extended immediate; the shift amount for shifts; U-type already shifted
-    Op op = Op::illegal;
-    std::uint8_t rd = kSinkRegister, rs1 = 0, rs2 = 0;
-    std::uint8_t len = 2;   // bytes: 2 (compressed) or 4
-    std::uint8_t boff = 0;  // in a block: its bytes from the block's first instruction
+    std::uint32_t word;  // the 32 bits at the pc it was decoded from (for a compressed one, the next parcel too)
+    std::int32_t imm;    // sign-extended immediate; the shift amount for shifts; U-type already shifted
+    Op op;
+    std::uint8_t rd, rs1, rs2;  // rd is kSinkRegister for x0
+    std::uint8_t len;   // bytes: 2 (compressed) or 4
+    std::uint8_t boff;  // in a block: its bytes from the block's first instruction
 
     // The instruction as the ISA shows it (mtval of an illegal instruction, a stop's insn).
     std::uint32_t insn() const { return len == 2 ? word & 0xffff : word; }
@@ -46,8 +47,7 @@ Decoded decode(std::uint32_t word);
 // block_end whose imm is the block's length in bytes.
 struct DecodedBlock {
     static constexpr unsigned kMaxInsns = 16;
-    std::uint64_t start = ~0ull;  // its first instruction's offset in the direct window; ~0: none
-    std::uint32_t n = 0;          // instructions (block_end not counted)
+    std::uint32_t n;  // instructions (block_end not counted)
     Decoded insn[kMaxInsns + 1];
 };
 

@@ -83,7 +83,8 @@ Iss::Iss(Bus& bus, DirectMemory direct, const CpiTable& cpi)
       direct_(direct.ptr ? direct : DirectMemory{}),
       cpi_(cpi),
       fetch_span_(direct_.size >= 4 ? direct_.size - 3 : 0),
-      blocks_(fetch_span_ ? std::make_unique<DecodedBlock[]>(kBlocks) : nullptr) {
+      block_start_(fetch_span_ ? std::make_unique<std::uint64_t[]>(kBlocks) : nullptr),
+      blocks_(fetch_span_ ? std::make_unique<std::unique_ptr<DecodedBlock>[]>(kBlocks) : nullptr) {
     reset(0);
 }
 
@@ -474,7 +475,9 @@ Stop Iss::run(std::uint64_t max_instructions) {
         extra = 0;
     };
     std::uint64_t* const x = x_.data();
-    DecodedBlock* const blocks = blocks_.get();
+    std::unique_ptr<DecodedBlock>* const blocks = blocks_.get();
+    std::size_t slot = 0;  // the running block's slot (unless it is `single`)
+    std::uint64_t* const block_start = block_start_.get();
     DecodedBlock* block = nullptr;  // the block running
     DecodedBlock single;            // a block of one instruction: budget nearly spent, or fetched through the Bus
     const std::uint8_t* host = nullptr;  // the block's first byte (for a Bus fetch: bus_word)
@@ -539,6 +542,21 @@ Stop Iss::run(std::uint64_t max_instructions) {
         if (!store(addr, static_cast<T>(x[d->rs2]))) FAULT(kStoreAccess, addr); \
         RETIRE(e_store);                                                        \
     } while (0)
+// The next block, when it is decoded, fits the budget and lies in the window; else the general
+// path at `dispatch`. A copy in every handler that ends a block, so that the jump into the next
+// block is predicted from where it comes.
+#define ENTER_BLOCK()                                                                       \
+    do {                                                                                    \
+        if (__builtin_expect(off >= span, 0)) goto dispatch;                                \
+        slot = (off >> 1) & (kBlocks - 1);                                                  \
+        if (__builtin_expect(block_start[slot] != off + 1, 0)) goto dispatch;               \
+        block = blocks[slot].get();                                                         \
+        if (__builtin_expect(block->n > budget, 0)) goto dispatch;                          \
+        host = window + off;                                                                \
+        budget -= block->n;                                                                 \
+        d = block->insn;                                                                    \
+        GO();                                                                               \
+    } while (0)
 // A branch ends its block.
 #define BRANCH(cond)                                      \
     do {                                                  \
@@ -550,7 +568,7 @@ Stop Iss::run(std::uint64_t max_instructions) {
             off = here() + d->len;                        \
             extra += e_not_taken;                         \
         }                                                 \
-        goto dispatch;                                    \
+        ENTER_BLOCK();                                    \
     } while (0)
 
     using i64 = std::int64_t;
@@ -560,8 +578,13 @@ Stop Iss::run(std::uint64_t max_instructions) {
 dispatch:  // a block starts at off
     if (!budget) goto out;
     if (off >= span) goto fetch_bus;
-    block = &blocks[(off >> 1) & (kBlocks - 1)];
-    if (block->start != off) decode_block(*block, window, off, span);
+    slot = (off >> 1) & (kBlocks - 1);
+    if (block_start[slot] != off + 1) {
+        if (!blocks[slot]) blocks[slot] = std::make_unique<DecodedBlock>();
+        decode_block(*blocks[slot], window, off, span);
+        block_start[slot] = off + 1;
+    }
+    block = blocks[slot].get();
     if (block->n > budget) {
         single_block(single, block->insn[0]);
         block = &single;
@@ -590,13 +613,13 @@ fetch_bus : {
 stale:  // the word at d's pc changed since the block was decoded
     if (d->op == Op::block_end) goto op_block_end;  // its check rereads the first word: that one ran
     LEAVE_BLOCK();
-    if (block != &single) block->start = ~0ull;
-    blocks[(off >> 1) & (kBlocks - 1)].start = ~0ull;  // a block starting at d's pc, decoded from the old word
+    if (block != &single) block_start[slot] = 0;
+    block_start[(off >> 1) & (kBlocks - 1)] = 0;  // a block starting at d's pc, decoded from the old word
     goto dispatch;
 
 op_block_end:
     off += d->imm;
-    goto dispatch;
+    ENTER_BLOCK();
 
 op_lb: LOAD(std::int8_t);
 op_lh: LOAD(std::int16_t);
@@ -674,13 +697,13 @@ op_jalr: {  // bit 0 of the target is cleared; with C it is then always 2-aligne
     x[d->rd] = direct_.base + here() + d->len;
     off = target - window_base;
     extra += e_jump;
-    goto dispatch;
+    ENTER_BLOCK();
 }
 op_jal:
     x[d->rd] = direct_.base + here() + d->len;
     off = here() + imm();
     extra += e_jump;
-    goto dispatch;
+    ENTER_BLOCK();
 op_mret:  // M-mode only: MPP stays M
     off = csr_.mepc - window_base;
     csr_.mstatus = ((csr_.mstatus & kMstatusMpie) ? kMstatusMie : 0) | kMstatusMpie | kMstatusMppM;
@@ -750,6 +773,7 @@ out:
 #undef LOAD
 #undef STORE
 #undef BRANCH
+#undef ENTER_BLOCK
 }
 
 }  // namespace elstm::rv

@@ -123,8 +123,10 @@ private:
     // block runs only while the 32 bits at its pc still equal its `word`, so any write to code
     // (the program's own stores, a debugger, another bus master through its DMI pointer) is
     // seen when the instruction is next reached.
+    // Each slot's block is allocated when first needed (a short run stays cheap to set up).
     static constexpr std::size_t kBlocks = 1 << 11;
-    std::unique_ptr<DecodedBlock[]> blocks_;
+    std::unique_ptr<std::uint64_t[]> block_start_;  // each slot's first offset in the window plus 1; 0: none
+    std::unique_ptr<std::unique_ptr<DecodedBlock>[]> blocks_;
 
     // Helpers, see rv_iss.cpp.
     bool read_mem(std::uint64_t addr, void* data, unsigned len);

@@ -1,6 +1,7 @@
 #include <elstm_vp/core/rv_iss.hpp>
 
 #include <cstring>
+#include <iterator>
 #include <type_traits>
 
 // The loads and stores copy little-endian target values straight to and from host memory.
@@ -9,139 +10,8 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the ISS needs a little
 namespace elstm::rv {
 namespace {
 
-// ---- Bit fields and immediates (unsigned arithmetic throughout: wrap-around is the ISA's) ----
-
 inline std::uint64_t sext32(std::uint64_t v) {
     return static_cast<std::uint64_t>(static_cast<std::int64_t>(static_cast<std::int32_t>(v)));
-}
-inline unsigned rd_of(std::uint32_t i) { return (i >> 7) & 31; }
-inline unsigned rs1_of(std::uint32_t i) { return (i >> 15) & 31; }
-inline unsigned rs2_of(std::uint32_t i) { return (i >> 20) & 31; }
-inline unsigned funct3_of(std::uint32_t i) { return (i >> 12) & 7; }
-inline std::uint64_t imm_i(std::uint32_t i) {
-    return static_cast<std::uint64_t>(static_cast<std::int64_t>(static_cast<std::int32_t>(i) >> 20));
-}
-inline std::uint64_t imm_s(std::uint32_t i) {
-    return static_cast<std::uint64_t>(
-               static_cast<std::int64_t>(static_cast<std::int32_t>(i & 0xfe000000u) >> 20)) |
-           ((i >> 7) & 0x1f);
-}
-inline std::uint64_t imm_b(std::uint32_t i) {
-    return static_cast<std::uint64_t>(
-               static_cast<std::int64_t>(static_cast<std::int32_t>(i & 0x80000000u) >> 19)) |
-           ((i << 4) & 0x800) | ((i >> 20) & 0x7e0) | ((i >> 7) & 0x1e);
-}
-inline std::uint64_t imm_u(std::uint32_t i) { return sext32(i & 0xfffff000u); }
-inline std::uint64_t imm_j(std::uint32_t i) {
-    return static_cast<std::uint64_t>(
-               static_cast<std::int64_t>(static_cast<std::int32_t>(i & 0x80000000u) >> 11)) |
-           (i & 0xff000) | ((i >> 9) & 0x800) | ((i >> 20) & 0x7fe);
-}
-
-// ---- Compressed instructions: each expands to the 32-bit instruction it stands for ----
-
-constexpr std::uint32_t kOpImm = 0x13, kOpImm32 = 0x1b, kOp = 0x33, kOp32 = 0x3b, kLui = 0x37, kLoad = 0x03,
-                        kStore = 0x23, kBranch = 0x63, kJal = 0x6f, kJalr = 0x67;
-constexpr std::uint32_t kEbreak = 0x00100073;
-
-std::uint32_t enc_i(std::uint32_t op, unsigned rd, unsigned f3, unsigned rs1, std::uint32_t imm) {
-    return (imm << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | op;
-}
-std::uint32_t enc_r(std::uint32_t op, unsigned rd, unsigned f3, unsigned rs1, unsigned rs2,
-                    std::uint32_t f7) {
-    return (f7 << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | op;
-}
-std::uint32_t enc_s(unsigned f3, unsigned rs1, unsigned rs2, std::uint32_t imm) {
-    return ((imm >> 5) << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | ((imm & 31) << 7) | kStore;
-}
-std::uint32_t enc_b(unsigned f3, unsigned rs1, std::uint32_t imm) {
-    return (((imm >> 12) & 1) << 31) | (((imm >> 5) & 0x3f) << 25) | (rs1 << 15) | (f3 << 12) |
-           (((imm >> 1) & 0xf) << 8) | (((imm >> 11) & 1) << 7) | kBranch;
-}
-std::uint32_t enc_j(unsigned rd, std::uint32_t imm) {
-    return (((imm >> 20) & 1) << 31) | (((imm >> 1) & 0x3ff) << 21) | (((imm >> 11) & 1) << 20) |
-           (((imm >> 12) & 0xff) << 12) | (rd << 7) | kJal;
-}
-
-inline std::uint32_t cbit(std::uint32_t c, unsigned from, unsigned to) { return ((c >> from) & 1) << to; }
-// A 6-bit signed immediate from bit 12 (sign) and bits 6:2, as the low 12 bits of an I-type immediate.
-inline std::uint32_t c_imm6(std::uint32_t c) {
-    return (((c >> 2) & 31) | ((c >> 7) & 32) | ((c & 0x1000) ? 0xfc0 : 0)) & 0xfff;
-}
-
-// Returns 0 for a reserved or unsupported encoding (0 is no valid 32-bit instruction).
-std::uint32_t expand_compressed(std::uint32_t c) {
-    const unsigned rd = (c >> 7) & 31, rs2 = (c >> 2) & 31;
-    const unsigned rdp = 8 + ((c >> 2) & 7), rs1p = 8 + ((c >> 7) & 7);  // the 3-bit register fields
-    const std::uint32_t lw_off = ((c >> 7) & 0x38) | cbit(c, 6, 2) | cbit(c, 5, 6);
-    const std::uint32_t ld_off = ((c >> 7) & 0x38) | ((c << 1) & 0xc0);
-    // quadrant (bits 1:0) and funct3: cases 0-7 are quadrant 0, 8-15 quadrant 1, 16-23 quadrant 2
-    switch (((c & 3) << 3) | (c >> 13)) {
-        case 0: {  // c.addi4spn (a zero immediate, and so the all-zero halfword, is reserved)
-            const std::uint32_t imm = ((c >> 7) & 0x30) | ((c >> 1) & 0x3c0) | cbit(c, 6, 2) | cbit(c, 5, 3);
-            return imm ? enc_i(kOpImm, rdp, 0, 2, imm) : 0;
-        }
-        case 2: return enc_i(kLoad, rdp, 2, rs1p, lw_off);              // c.lw
-        case 3: return enc_i(kLoad, rdp, 3, rs1p, ld_off);              // c.ld
-        case 6: return enc_s(2, rs1p, rdp, lw_off);                     // c.sw
-        case 7: return enc_s(3, rs1p, rdp, ld_off);                     // c.sd
-        case 8: return enc_i(kOpImm, rd, 0, rd, c_imm6(c));             // c.addi, c.nop
-        case 9: return rd ? enc_i(kOpImm32, rd, 0, rd, c_imm6(c)) : 0;  // c.addiw
-        case 10: return enc_i(kOpImm, rd, 0, 0, c_imm6(c));             // c.li
-        case 11: {
-            if (rd == 2) {  // c.addi16sp
-                const std::uint32_t imm = cbit(c, 6, 4) | cbit(c, 2, 5) | cbit(c, 5, 6) | ((c << 4) & 0x180) |
-                                          ((c & 0x1000) ? 0xe00 : 0);
-                return imm ? enc_i(kOpImm, 2, 0, 2, imm) : 0;
-            }
-            const std::uint32_t imm = c_imm6(c);  // c.lui: bits 17:12 of the upper immediate
-            return imm ? ((imm & 0xfffff) << 12 | (imm & 0x800 ? 0xfffc0000u : 0)) | (rd << 7) | kLui : 0;
-        }
-        case 12: {
-            const std::uint32_t shamt = ((c >> 2) & 31) | ((c >> 7) & 32);
-            switch ((c >> 10) & 3) {
-                case 0: return enc_i(kOpImm, rs1p, 5, rs1p, shamt);          // c.srli
-                case 1: return enc_i(kOpImm, rs1p, 5, rs1p, 0x400 | shamt);  // c.srai
-                case 2: return enc_i(kOpImm, rs1p, 7, rs1p, c_imm6(c));      // c.andi
-                default: {
-                    static constexpr std::uint8_t kF3[4] = {0, 4, 6, 7};  // sub, xor, or, and
-                    const unsigned op = (c >> 5) & 3;
-                    if (!(c & 0x1000)) return enc_r(kOp, rs1p, kF3[op], rs1p, rdp, op == 0 ? 0x20 : 0);
-                    if (op >= 2) return 0;
-                    return enc_r(kOp32, rs1p, 0, rs1p, rdp, op == 0 ? 0x20 : 0);  // c.subw, c.addw
-                }
-            }
-        }
-        case 13: {  // c.j
-            const std::uint32_t imm = cbit(c, 12, 11) | cbit(c, 11, 4) | ((c >> 1) & 0x300) | cbit(c, 8, 10) |
-                                      cbit(c, 7, 6) | cbit(c, 6, 7) | ((c >> 2) & 0xe) | cbit(c, 2, 5);
-            return enc_j(0, (c & 0x1000) ? imm | 0xfffff000u : imm);
-        }
-        case 14:
-        case 15: {  // c.beqz, c.bnez
-            const std::uint32_t imm = ((c >> 7) & 0x18) | ((c << 1) & 0xc0) | ((c >> 2) & 6) | cbit(c, 2, 5);
-            return enc_b((c >> 13) & 1, rs1p, (c & 0x1000) ? imm | 0xffffff00u : imm);
-        }
-        case 16: return enc_i(kOpImm, rd, 1, rd, ((c >> 2) & 31) | ((c >> 7) & 32));  // c.slli
-        case 18: {                                                                    // c.lwsp
-            const std::uint32_t off = ((c >> 2) & 0x1c) | ((c >> 7) & 0x20) | ((c << 4) & 0xc0);
-            return rd ? enc_i(kLoad, rd, 2, 2, off) : 0;
-        }
-        case 19: {  // c.ldsp
-            const std::uint32_t off = ((c >> 2) & 0x18) | ((c >> 7) & 0x20) | ((c << 4) & 0x1c0);
-            return rd ? enc_i(kLoad, rd, 3, 2, off) : 0;
-        }
-        case 20:
-            if (!(c & 0x1000)) {
-                if (rs2) return enc_r(kOp, rd, 0, 0, rs2, 0);  // c.mv
-                return rd ? enc_i(kJalr, 0, 0, rd, 0) : 0;     // c.jr
-            }
-            if (rs2) return enc_r(kOp, rd, 0, rd, rs2, 0);                         // c.add
-            return rd ? enc_i(kJalr, 1, 0, rd, 0) : kEbreak;                       // c.jalr, c.ebreak
-        case 22: return enc_s(2, 2, rs2, ((c >> 7) & 0x3c) | ((c >> 1) & 0xc0));   // c.swsp
-        case 23: return enc_s(3, 2, rs2, ((c >> 7) & 0x38) | ((c >> 1) & 0x1c0));  // c.sdsp
-        default: return 0;  // c.fld, c.fsd, c.fldsp, c.fsdsp (no D) and the reserved funct3 100 of quadrant 0
-    }
 }
 
 // ---- CSRs ----
@@ -212,7 +82,9 @@ Iss::Iss(Bus& bus, DirectMemory direct, const CpiTable& cpi)
     : bus_(bus),
       direct_(direct.ptr ? direct : DirectMemory{}),
       cpi_(cpi),
-      fetch_span_(direct_.size >= 4 ? direct_.size - 3 : 0) {
+      fetch_span_(direct_.size >= 4 ? direct_.size - 3 : 0),
+      block_start_(fetch_span_ ? std::make_unique<std::uint64_t[]>(kBlocks) : nullptr),
+      blocks_(fetch_span_ ? std::make_unique<std::unique_ptr<DecodedBlock>[]>(kBlocks) : nullptr) {
     reset(0);
 }
 
@@ -298,22 +170,24 @@ bool Iss::is_semihosting_call(std::uint64_t pc) {
 }
 
 bool Iss::next_access(MemoryAccess& access) {
-    std::uint32_t insn = peek_insn(pc_);
-    if ((insn & 3) != 3) insn = expand_compressed(insn & 0xffff);  // 0 (not fetched) stays 0: none
-    const unsigned f3 = funct3_of(insn);
-    switch ((insn >> 2) & 31) {
-        case 0x00:  // LOAD
-            if ((insn & 3) != 3 || f3 == 7) return false;
-            access = {x_[rs1_of(insn)] + imm_i(insn), 1u << (f3 & 3), true, false};
-            return true;
-        case 0x08:  // STORE
-            if (f3 > 3) return false;
-            access = {x_[rs1_of(insn)] + imm_s(insn), 1u << f3, false, true};
-            return true;
-        case 0x0b: {  // AMO: lr only reads, sc only writes
-            if (f3 != 2 && f3 != 3) return false;
-            const unsigned funct5 = insn >> 27;
-            access = {x_[rs1_of(insn)], f3 == 2 ? 4u : 8u, funct5 != 0x03, funct5 != 0x02};
+    const Decoded d = decode(peek_insn(pc_));  // not fetched: 0, illegal, no access
+    const std::uint64_t addr = x_[d.rs1] + static_cast<std::uint64_t>(static_cast<std::int64_t>(d.imm));
+    switch (d.op) {
+        case Op::lb:
+        case Op::lbu: access = {addr, 1, true, false}; return true;
+        case Op::lh:
+        case Op::lhu: access = {addr, 2, true, false}; return true;
+        case Op::lw:
+        case Op::lwu: access = {addr, 4, true, false}; return true;
+        case Op::ld: access = {addr, 8, true, false}; return true;
+        case Op::sb: access = {addr, 1, false, true}; return true;
+        case Op::sh: access = {addr, 2, false, true}; return true;
+        case Op::sw: access = {addr, 4, false, true}; return true;
+        case Op::sd: access = {addr, 8, false, true}; return true;
+        case Op::amo_w:
+        case Op::amo_d: {  // lr only reads, sc only writes
+            const unsigned funct5 = d.word >> 27;
+            access = {x_[d.rs1], d.op == Op::amo_w ? 4u : 8u, funct5 != 0x03, funct5 != 0x02};
             return true;
         }
         default: return false;
@@ -545,6 +419,12 @@ std::uint64_t Iss::exec_atomic(std::uint32_t insn, std::uint64_t& tval, InsnClas
 
 // ---- The interpreter ----
 
+// Threaded code over decoded blocks: every handler ends by jumping straight to the next
+// instruction's handler (GCC/Clang labels as values), so each handler's indirect jump is
+// predicted on its own. A block is entered only when the budget covers all of it, and its
+// instructions are counted on entry; the budget and the window are checked per block, the
+// memory word per instruction. Outside the window an instruction is fetched through the Bus
+// and run as a block of its own.
 Stop Iss::run(std::uint64_t max_instructions) {
     if (pending_trap_) {
         pending_trap_ = false;
@@ -554,308 +434,346 @@ Stop Iss::run(std::uint64_t max_instructions) {
         if (!enter_trap(pc_, kMisalignedFetch, pc_))
             return Stop{StopReason::trap, pc_, 0, kMisalignedFetch, pc_};
     }
-    // pc, instret and cycles live in locals: host stores through direct_.ptr may alias any
-    // member, locals whose address is never taken cannot be. They go back to the members
-    // whenever code outside this loop needs them.
-    std::uint64_t pc = pc_, instret = instret_, cycles = cycles_;
-    std::uint64_t budget = max_instructions;  // not instret: a CSR write may change instret
-    const CpiTable cpi = cpi_;
+    static constexpr void* kHandlers[] = {
+#define ELSTM_RV_OP_LABEL(name) &&op_##name,
+        ELSTM_RV_OPS(ELSTM_RV_OP_LABEL)
+#undef ELSTM_RV_OP_LABEL
+    };
+    static_assert(std::size(kHandlers) == static_cast<std::size_t>(Op::count));
+
+    // The pc lives in a local as its offset in the direct window (wrapping outside it), the
+    // cycles and the budget in locals too: host stores through direct_.ptr may alias any member,
+    // locals whose address is never taken cannot be. Retired instructions are counted by the
+    // budget, and so are the cycles of the ALU class, the most frequent: every other instruction
+    // adds only its difference to the ALU's CPI (modulo 2^64, so a cheaper class subtracts):
+    //   instret = instret0 + retired, cycles = cycles0 + retired * c_alu + extra.
+    // They go back to the members whenever code outside this function needs them.
+    // Inside a block `off` is the block's start; the budget already counts the whole block.
+    std::uint8_t* const window = direct_.ptr;
+    const std::uint64_t window_base = direct_.base, span = fetch_span_;
+    std::uint64_t off = pc_ - window_base;
+    std::uint64_t budget = max_instructions, budget0 = budget, instret0 = instret_, cycles0 = cycles_, extra = 0;
+    auto cpi = [this](InsnClass c) -> std::uint64_t { return cpi_of(cpi_, c); };
+    const std::uint64_t c_alu = cpi(InsnClass::alu);
+    auto over_alu = [&](InsnClass c) { return cpi(c) - c_alu; };
+    const std::uint64_t e_load = over_alu(InsnClass::load), e_store = over_alu(InsnClass::store),
+                        e_mul = over_alu(InsnClass::mul), e_div = over_alu(InsnClass::div),
+                        e_taken = over_alu(InsnClass::branch_taken),
+                        e_not_taken = over_alu(InsnClass::branch_not_taken), e_jump = over_alu(InsnClass::jump),
+                        e_system = over_alu(InsnClass::system);
     auto sync_out = [&] {
-        pc_ = pc;
-        instret_ = instret;
-        cycles_ = cycles;
+        const std::uint64_t retired = budget0 - budget;
+        pc_ = window_base + off;
+        instret_ = instret0 + retired;
+        cycles_ = cycles0 + retired * c_alu + extra;
     };
     auto sync_in = [&] {
-        pc = pc_;
-        instret = instret_;
-        cycles = cycles_;
+        off = pc_ - window_base;
+        instret0 = instret_;
+        budget0 = budget;
+        cycles0 = cycles_;
+        extra = 0;
     };
-    auto* const x = x_.data();
+    std::uint64_t* const x = x_.data();
+    std::unique_ptr<DecodedBlock>* const blocks = blocks_.get();
+    std::size_t slot = 0;  // the running block's slot (unless it is `single`)
+    std::uint64_t* const block_start = block_start_.get();
+    DecodedBlock* block = nullptr;  // the block running
+    DecodedBlock single;            // a block of one instruction: budget nearly spent, or fetched through the Bus
+    const std::uint8_t* host = nullptr;  // the block's first byte (for a Bus fetch: bus_word)
+    std::uint32_t bus_word = 0;
+    const Decoded* d = nullptr;
     std::uint64_t cause = 0, tval = 0;
     std::uint32_t raw = 0;
 
-    while (budget) {
-        std::uint32_t insn;
-        const std::uint64_t off = pc - direct_.base;
-        if (off < fetch_span_) {
-            std::memcpy(&insn, direct_.ptr + off, 4);
-        } else if (!fetch_slow(pc, insn, tval)) {
-            raw = 0;
-            cause = kFetchAccess;
-            goto trap;
-        }
-        {
-            raw = insn;
-            std::uint64_t next = pc + 4;
-            if ((insn & 3) != 3) {
-                raw = insn & 0xffff;
-                insn = expand_compressed(raw);
-                next = pc + 2;
-                if (!insn) goto illegal;
-            }
-            const unsigned rd = rd_of(insn), rs1 = rs1_of(insn), rs2 = rs2_of(insn), f3 = funct3_of(insn);
-            InsnClass cls = InsnClass::alu;
-            switch ((insn >> 2) & 31) {
-                case 0x00: {  // LOAD
-                    if (f3 == 7) goto illegal;
-                    const std::uint64_t addr = x[rs1] + imm_i(insn);
-                    if (addr & ((1u << (f3 & 3)) - 1)) {
-                        cause = kMisalignedLoad;
-                        tval = addr;
-                        goto trap;
-                    }
-                    std::uint64_t v = 0;
-                    bool ok;
-                    switch (f3) {
-                        case 0: ok = load_extended<std::int8_t>(addr, v); break;
-                        case 1: ok = load_extended<std::int16_t>(addr, v); break;
-                        case 2: ok = load_extended<std::int32_t>(addr, v); break;
-                        case 3: ok = load(addr, v); break;
-                        case 4: ok = load_extended<std::uint8_t>(addr, v); break;
-                        case 5: ok = load_extended<std::uint16_t>(addr, v); break;
-                        default: ok = load_extended<std::uint32_t>(addr, v); break;
-                    }
-                    if (!ok) {
-                        cause = kLoadAccess;
-                        tval = addr;
-                        goto trap;
-                    }
-                    x[rd] = v;
-                    cls = InsnClass::load;
-                    break;
-                }
-                case 0x03:  // MISC-MEM: fence, fence.i (one hart, no caches)
-                    if (f3 > 1) goto illegal;
-                    cls = InsnClass::system;
-                    break;
-                case 0x04: {  // OP-IMM
-                    const std::uint64_t a = x[rs1], imm = imm_i(insn);
-                    const unsigned shamt = (insn >> 20) & 63, f6 = insn >> 26;
-                    switch (f3) {
-                        case 0: x[rd] = a + imm; break;
-                        case 1:
-                            if (f6 != 0) goto illegal;
-                            x[rd] = a << shamt;
-                            break;
-                        case 2: x[rd] = static_cast<std::int64_t>(a) < static_cast<std::int64_t>(imm); break;
-                        case 3: x[rd] = a < imm; break;
-                        case 4: x[rd] = a ^ imm; break;
-                        case 5:
-                            if (f6 == 0)
-                                x[rd] = a >> shamt;
-                            else if (f6 == 0x10)
-                                x[rd] = static_cast<std::uint64_t>(static_cast<std::int64_t>(a) >> shamt);
-                            else
-                                goto illegal;
-                            break;
-                        case 6: x[rd] = a | imm; break;
-                        default: x[rd] = a & imm; break;
-                    }
-                    break;
-                }
-                case 0x05: x[rd] = pc + imm_u(insn); break;  // AUIPC
-                case 0x06: {                                 // OP-IMM-32
-                    const std::uint32_t a = static_cast<std::uint32_t>(x[rs1]);
-                    const unsigned shamt = (insn >> 20) & 31, f7 = insn >> 25;
-                    switch (f3) {
-                        case 0: x[rd] = sext32(a + static_cast<std::uint32_t>(imm_i(insn))); break;
-                        case 1:
-                            if (f7 != 0) goto illegal;
-                            x[rd] = sext32(a << shamt);
-                            break;
-                        case 5:
-                            if (f7 == 0)
-                                x[rd] = sext32(a >> shamt);
-                            else if (f7 == 0x20)
-                                x[rd] =
-                                    sext32(static_cast<std::uint32_t>(static_cast<std::int32_t>(a) >> shamt));
-                            else
-                                goto illegal;
-                            break;
-                        default: goto illegal;
-                    }
-                    break;
-                }
-                case 0x08: {  // STORE
-                    const std::uint64_t addr = x[rs1] + imm_s(insn);
-                    const std::uint64_t v = x[rs2];
-                    if (f3 > 3) goto illegal;
-                    if (addr & ((1u << f3) - 1)) {
-                        cause = kMisalignedStore;
-                        tval = addr;
-                        goto trap;
-                    }
-                    bool ok;
-                    switch (f3) {
-                        case 0: ok = store(addr, static_cast<std::uint8_t>(v)); break;
-                        case 1: ok = store(addr, static_cast<std::uint16_t>(v)); break;
-                        case 2: ok = store(addr, static_cast<std::uint32_t>(v)); break;
-                        default: ok = store(addr, v); break;
-                    }
-                    if (!ok) {
-                        cause = kStoreAccess;
-                        tval = addr;
-                        goto trap;
-                    }
-                    cls = InsnClass::store;
-                    break;
-                }
-                case 0x0b: {  // AMO
-                    std::uint64_t c;
-                    if (f3 == 2)
-                        c = exec_atomic<std::uint32_t>(insn, tval, cls);
-                    else if (f3 == 3)
-                        c = exec_atomic<std::uint64_t>(insn, tval, cls);
-                    else
-                        goto illegal;
-                    if (c == ~0ull) goto illegal;
-                    if (c) {
-                        cause = c;
-                        goto trap;
-                    }
-                    break;
-                }
-                case 0x0c: {  // OP
-                    const std::uint64_t a = x[rs1], b = x[rs2];
-                    const unsigned f7 = insn >> 25;
-                    if (f7 == 1) {
-                        x[rd] = mul_div(f3, a, b);
-                        cls = f3 < 4 ? InsnClass::mul : InsnClass::div;
-                        break;
-                    }
-                    if (f7 == 0x20) {
-                        if (f3 == 0)
-                            x[rd] = a - b;
-                        else if (f3 == 5)
-                            x[rd] = static_cast<std::uint64_t>(static_cast<std::int64_t>(a) >> (b & 63));
-                        else
-                            goto illegal;
-                        break;
-                    }
-                    if (f7 != 0) goto illegal;
-                    switch (f3) {
-                        case 0: x[rd] = a + b; break;
-                        case 1: x[rd] = a << (b & 63); break;
-                        case 2: x[rd] = static_cast<std::int64_t>(a) < static_cast<std::int64_t>(b); break;
-                        case 3: x[rd] = a < b; break;
-                        case 4: x[rd] = a ^ b; break;
-                        case 5: x[rd] = a >> (b & 63); break;
-                        case 6: x[rd] = a | b; break;
-                        default: x[rd] = a & b; break;
-                    }
-                    break;
-                }
-                case 0x0d: x[rd] = imm_u(insn); break;  // LUI
-                case 0x0e: {                            // OP-32
-                    const std::uint32_t a = static_cast<std::uint32_t>(x[rs1]),
-                                        b = static_cast<std::uint32_t>(x[rs2]);
-                    const unsigned f7 = insn >> 25;
-                    if (f7 == 1) {
-                        if (f3 >= 1 && f3 <= 3) goto illegal;
-                        x[rd] = mul_div_w(f3, a, b);
-                        cls = f3 == 0 ? InsnClass::mul : InsnClass::div;
-                    } else if (f7 == 0 && f3 == 0) {
-                        x[rd] = sext32(a + b);
-                    } else if (f7 == 0x20 && f3 == 0) {
-                        x[rd] = sext32(a - b);
-                    } else if (f7 == 0 && f3 == 1) {
-                        x[rd] = sext32(a << (b & 31));
-                    } else if (f7 == 0 && f3 == 5) {
-                        x[rd] = sext32(a >> (b & 31));
-                    } else if (f7 == 0x20 && f3 == 5) {
-                        x[rd] = sext32(static_cast<std::uint32_t>(static_cast<std::int32_t>(a) >> (b & 31)));
-                    } else {
-                        goto illegal;
-                    }
-                    break;
-                }
-                case 0x18: {  // BRANCH
-                    const std::uint64_t a = x[rs1], b = x[rs2];
-                    bool taken;
-                    switch (f3) {
-                        case 0: taken = a == b; break;
-                        case 1: taken = a != b; break;
-                        case 4: taken = static_cast<std::int64_t>(a) < static_cast<std::int64_t>(b); break;
-                        case 5: taken = static_cast<std::int64_t>(a) >= static_cast<std::int64_t>(b); break;
-                        case 6: taken = a < b; break;
-                        case 7: taken = a >= b; break;
-                        default: goto illegal;
-                    }
-                    if (taken) next = pc + imm_b(insn);
-                    cls = taken ? InsnClass::branch_taken : InsnClass::branch_not_taken;
-                    break;
-                }
-                case 0x19: {  // JALR (bit 0 of the target is cleared; with C it is then always 2-aligned)
-                    if (f3 != 0) goto illegal;
-                    const std::uint64_t target = (x[rs1] + imm_i(insn)) & ~1ull;
-                    x[rd] = next;
-                    next = target;
-                    cls = InsnClass::jump;
-                    break;
-                }
-                case 0x1b:  // JAL
-                    x[rd] = next;
-                    next = pc + imm_j(insn);
-                    cls = InsnClass::jump;
-                    break;
-                case 0x1c:  // SYSTEM
-                    if (f3 == 0) {
-                        switch (insn) {
-                            case 0x00000073:  // ecall
-                                cause = kEcallM;
-                                tval = 0;
-                                goto trap;
-                            case kEbreak:
-                                if (next == pc + 4 && is_semihosting_call(pc)) {
-                                    sync_out();
-                                    return Stop{StopReason::semihosting, pc, raw};
-                                }
-                                cause = kBreakpoint;
-                                tval = 0;
-                                goto trap;
-                            case 0x30200073:  // mret (M-mode only: MPP stays M)
-                                next = csr_.mepc;
-                                csr_.mstatus = ((csr_.mstatus & kMstatusMpie) ? kMstatusMie : 0) |
-                                               kMstatusMpie | kMstatusMppM;
-                                break;
-                            case 0x10500073: break;  // wfi: no interrupts, so a nop
-                            default: goto illegal;
-                        }
-                        cls = InsnClass::system;
-                        break;
-                    }
-                    if (f3 == 4) goto illegal;
-                    sync_out();
-                    if (!exec_csr(insn)) goto illegal;  // exec_csr retires it itself
-                    sync_in();
-                    pc = next;
-                    --budget;
-                    continue;
-                case 0x02:
-                case 0x0a:
-                case 0x16:
-                case 0x1e:  // custom-0..3: the wrapper carries them out
-                    sync_out();
-                    return Stop{StopReason::custom, pc, raw};
-                default: goto illegal;
-            }
-            x[0] = 0;
-            pc = next;
-            ++instret;
-            --budget;
-            cycles += cpi[static_cast<std::size_t>(cls)];
-            continue;
-        }
-    illegal:
+    auto imm = [&d] { return static_cast<std::uint64_t>(static_cast<std::int64_t>(d->imm)); };
+    // The offset of the instruction running.
+    auto here = [&] { return off + d->boff; };
+
+// Runs *d if memory still holds it.
+#define GO()                                                      \
+    do {                                                          \
+        std::uint32_t word_;                                      \
+        std::memcpy(&word_, host + d->boff, 4);                   \
+        if (__builtin_expect(word_ != d->word, 0)) goto stale;    \
+        goto* kHandlers[static_cast<unsigned>(d->op)];            \
+    } while (0)
+#define NEXT()  \
+    do {        \
+        ++d;    \
+        GO();   \
+    } while (0)
+#define RETIRE(over_alu)     \
+    do {                     \
+        extra += (over_alu); \
+        NEXT();              \
+    } while (0)
+#define ALU(expr)          \
+    do {                   \
+        x[d->rd] = (expr); \
+        NEXT();            \
+    } while (0)
+// The instruction running does not retire: off becomes its offset, the budget gives back it and
+// the rest of its block.
+#define LEAVE_BLOCK()                                                               \
+    do {                                                                            \
+        budget += block->n - static_cast<std::uint64_t>(d - block->insn);           \
+        off += d->boff;                                                             \
+    } while (0)
+#define FAULT(c, t)     \
+    do {                \
+        cause = (c);    \
+        tval = (t);     \
+        goto trap_insn; \
+    } while (0)
+#define LOAD(T)                                                              \
+    do {                                                                     \
+        const std::uint64_t addr = x[d->rs1] + imm();                        \
+        if (addr & (sizeof(T) - 1)) FAULT(kMisalignedLoad, addr);            \
+        T v;                                                                 \
+        if (!load(addr, v)) FAULT(kLoadAccess, addr);                        \
+        x[d->rd] = static_cast<std::uint64_t>(static_cast<std::int64_t>(v)); \
+        RETIRE(e_load);                                                      \
+    } while (0)
+#define STORE(T)                                                                \
+    do {                                                                        \
+        const std::uint64_t addr = x[d->rs1] + imm();                           \
+        if (addr & (sizeof(T) - 1)) FAULT(kMisalignedStore, addr);              \
+        if (!store(addr, static_cast<T>(x[d->rs2]))) FAULT(kStoreAccess, addr); \
+        RETIRE(e_store);                                                        \
+    } while (0)
+// The next block, when it is decoded, fits the budget and lies in the window; else the general
+// path at `dispatch`. A copy in every handler that ends a block, so that the jump into the next
+// block is predicted from where it comes.
+#define ENTER_BLOCK()                                                                       \
+    do {                                                                                    \
+        if (__builtin_expect(off >= span, 0)) goto dispatch;                                \
+        slot = (off >> 1) & (kBlocks - 1);                                                  \
+        if (__builtin_expect(block_start[slot] != off + 1, 0)) goto dispatch;               \
+        block = blocks[slot].get();                                                         \
+        if (__builtin_expect(block->n > budget, 0)) goto dispatch;                          \
+        host = window + off;                                                                \
+        budget -= block->n;                                                                 \
+        d = block->insn;                                                                    \
+        GO();                                                                               \
+    } while (0)
+// A branch ends its block.
+#define BRANCH(cond)                                      \
+    do {                                                  \
+        const std::uint64_t a = x[d->rs1], b = x[d->rs2]; \
+        if (cond) {                                       \
+            off = here() + imm();                         \
+            extra += e_taken;                             \
+        } else {                                          \
+            off = here() + d->len;                        \
+            extra += e_not_taken;                         \
+        }                                                 \
+        ENTER_BLOCK();                                    \
+    } while (0)
+
+    using i64 = std::int64_t;
+    using i32 = std::int32_t;
+    using u32 = std::uint32_t;
+
+dispatch:  // a block starts at off
+    if (!budget) goto out;
+    if (off >= span) goto fetch_bus;
+    slot = (off >> 1) & (kBlocks - 1);
+    if (block_start[slot] != off + 1) {
+        if (!blocks[slot]) blocks[slot] = std::make_unique<DecodedBlock>();
+        decode_block(*blocks[slot], window, off, span);
+        block_start[slot] = off + 1;
+    }
+    block = blocks[slot].get();
+    if (block->n > budget) {
+        single_block(single, block->insn[0]);
+        block = &single;
+    }
+    host = window + off;
+    budget -= block->n;
+    d = block->insn;
+    GO();
+
+fetch_bus : {
+    std::uint32_t insn;
+    if (!fetch_slow(window_base + off, insn, tval)) {
+        raw = 0;
+        cause = kFetchAccess;
+        goto trap;
+    }
+    single_block(single, decode(insn));
+    block = &single;
+    bus_word = insn;
+    host = reinterpret_cast<const std::uint8_t*>(&bus_word);
+    budget -= 1;
+    d = block->insn;
+    goto* kHandlers[static_cast<unsigned>(d->op)];
+}
+
+stale:  // the word at d's pc changed since the block was decoded
+    if (d->op == Op::block_end) goto op_block_end;  // its check rereads the first word: that one ran
+    LEAVE_BLOCK();
+    if (block != &single) block_start[slot] = 0;
+    block_start[(off >> 1) & (kBlocks - 1)] = 0;  // a block starting at d's pc, decoded from the old word
+    goto dispatch;
+
+op_block_end:
+    off += d->imm;
+    ENTER_BLOCK();
+
+op_lb: LOAD(std::int8_t);
+op_lh: LOAD(std::int16_t);
+op_lw: LOAD(std::int32_t);
+op_ld: LOAD(std::int64_t);
+op_lbu: LOAD(std::uint8_t);
+op_lhu: LOAD(std::uint16_t);
+op_lwu: LOAD(std::uint32_t);
+op_sb: STORE(std::uint8_t);
+op_sh: STORE(std::uint16_t);
+op_sw: STORE(std::uint32_t);
+op_sd: STORE(std::uint64_t);
+op_fence:  // fence, fence.i: one hart, and every instruction is checked against memory
+op_wfi:    // no interrupts, so a nop
+    RETIRE(e_system);
+op_addi: ALU(x[d->rs1] + imm());
+op_slli: ALU(x[d->rs1] << d->imm);
+op_slti: ALU(static_cast<i64>(x[d->rs1]) < static_cast<i64>(imm()));
+op_sltiu: ALU(x[d->rs1] < imm());
+op_xori: ALU(x[d->rs1] ^ imm());
+op_srli: ALU(x[d->rs1] >> d->imm);
+op_srai: ALU(static_cast<std::uint64_t>(static_cast<i64>(x[d->rs1]) >> d->imm));
+op_ori: ALU(x[d->rs1] | imm());
+op_andi: ALU(x[d->rs1] & imm());
+op_auipc: ALU(direct_.base + here() + imm());
+op_lui: ALU(imm());
+op_addiw: ALU(sext32(static_cast<u32>(x[d->rs1]) + static_cast<u32>(d->imm)));
+op_slliw: ALU(sext32(static_cast<u32>(x[d->rs1]) << d->imm));
+op_srliw: ALU(sext32(static_cast<u32>(x[d->rs1]) >> d->imm));
+op_sraiw: ALU(sext32(static_cast<u32>(static_cast<i32>(x[d->rs1]) >> d->imm)));
+op_add: ALU(x[d->rs1] + x[d->rs2]);
+op_sub: ALU(x[d->rs1] - x[d->rs2]);
+op_sll: ALU(x[d->rs1] << (x[d->rs2] & 63));
+op_slt: ALU(static_cast<i64>(x[d->rs1]) < static_cast<i64>(x[d->rs2]));
+op_sltu: ALU(x[d->rs1] < x[d->rs2]);
+op_xor_: ALU(x[d->rs1] ^ x[d->rs2]);
+op_srl: ALU(x[d->rs1] >> (x[d->rs2] & 63));
+op_sra: ALU(static_cast<std::uint64_t>(static_cast<i64>(x[d->rs1]) >> (x[d->rs2] & 63)));
+op_or_: ALU(x[d->rs1] | x[d->rs2]);
+op_and_: ALU(x[d->rs1] & x[d->rs2]);
+op_addw: ALU(sext32(static_cast<u32>(x[d->rs1]) + static_cast<u32>(x[d->rs2])));
+op_subw: ALU(sext32(static_cast<u32>(x[d->rs1]) - static_cast<u32>(x[d->rs2])));
+op_sllw: ALU(sext32(static_cast<u32>(x[d->rs1]) << (x[d->rs2] & 31)));
+op_srlw: ALU(sext32(static_cast<u32>(x[d->rs1]) >> (x[d->rs2] & 31)));
+op_sraw: ALU(sext32(static_cast<u32>(static_cast<i32>(x[d->rs1]) >> (x[d->rs2] & 31))));
+op_mul:
+op_mulh:
+op_mulhsu:
+op_mulhu:
+    x[d->rd] = mul_div(static_cast<unsigned>(d->op) - static_cast<unsigned>(Op::mul), x[d->rs1], x[d->rs2]);
+    RETIRE(e_mul);
+op_div:
+op_divu:
+op_rem:
+op_remu:
+    x[d->rd] = mul_div(static_cast<unsigned>(d->op) - static_cast<unsigned>(Op::mul), x[d->rs1], x[d->rs2]);
+    RETIRE(e_div);
+op_mulw:
+    x[d->rd] = mul_div_w(0, x[d->rs1], x[d->rs2]);
+    RETIRE(e_mul);
+op_divw:
+op_divuw:
+op_remw:
+op_remuw:  // funct3 4..7 in the order of the ops
+    x[d->rd] = mul_div_w(4 + static_cast<unsigned>(d->op) - static_cast<unsigned>(Op::divw), x[d->rs1], x[d->rs2]);
+    RETIRE(e_div);
+op_beq: BRANCH(a == b);
+op_bne: BRANCH(a != b);
+op_blt: BRANCH(static_cast<i64>(a) < static_cast<i64>(b));
+op_bge: BRANCH(static_cast<i64>(a) >= static_cast<i64>(b));
+op_bltu: BRANCH(a < b);
+op_bgeu: BRANCH(a >= b);
+op_jalr: {  // bit 0 of the target is cleared; with C it is then always 2-aligned
+    const std::uint64_t target = (x[d->rs1] + imm()) & ~1ull;
+    x[d->rd] = direct_.base + here() + d->len;
+    off = target - window_base;
+    extra += e_jump;
+    ENTER_BLOCK();
+}
+op_jal:
+    x[d->rd] = direct_.base + here() + d->len;
+    off = here() + imm();
+    extra += e_jump;
+    ENTER_BLOCK();
+op_mret:  // M-mode only: MPP stays M
+    off = csr_.mepc - window_base;
+    csr_.mstatus = ((csr_.mstatus & kMstatusMpie) ? kMstatusMie : 0) | kMstatusMpie | kMstatusMppM;
+    extra += e_system;
+    goto dispatch;
+op_amo_w:
+op_amo_d: {
+    InsnClass cls = InsnClass::alu;
+    const std::uint64_t c = d->op == Op::amo_w ? exec_atomic<std::uint32_t>(d->word, tval, cls)
+                                               : exec_atomic<std::uint64_t>(d->word, tval, cls);
+    if (c == ~0ull) goto op_illegal;
+    if (c) {
+        cause = c;
+        goto trap_insn;
+    }
+    x[0] = 0;
+    RETIRE(over_alu(cls));
+}
+op_csr:
+    LEAVE_BLOCK();
+    sync_out();
+    raw = d->insn();
+    if (!exec_csr(d->word)) {
         cause = kIllegalInstruction;
         tval = raw;
-    trap:
-        sync_out();
-        if (!enter_trap(pc, cause, tval)) return Stop{StopReason::trap, pc, raw, cause, tval};
-        sync_in();
+        goto trap;
     }
+    --budget;  // exec_csr retired it
+    sync_in();
+    off += d->len;
+    goto dispatch;
+op_ecall: FAULT(kEcallM, 0);
+op_ebreak:
+    LEAVE_BLOCK();
+    raw = d->insn();
+    if (d->len == 4 && is_semihosting_call(window_base + off)) {
+        sync_out();
+        return Stop{StopReason::semihosting, pc_, raw};
+    }
+    cause = kBreakpoint;
+    tval = 0;
+    goto trap;
+op_custom:
+    LEAVE_BLOCK();
     sync_out();
-    return Stop{StopReason::budget, pc, 0};
+    return Stop{StopReason::custom, pc_, d->insn()};
+op_illegal:
+    cause = kIllegalInstruction;
+    tval = d->insn();
+trap_insn:
+    raw = d->insn();
+    LEAVE_BLOCK();
+trap:
+    sync_out();
+    if (!enter_trap(pc_, cause, tval)) return Stop{StopReason::trap, pc_, raw, cause, tval};
+    sync_in();
+    goto dispatch;
+out:
+    sync_out();
+    return Stop{StopReason::budget, pc_, 0};
+#undef GO
+#undef NEXT
+#undef RETIRE
+#undef ALU
+#undef LEAVE_BLOCK
+#undef FAULT
+#undef LOAD
+#undef STORE
+#undef BRANCH
+#undef ENTER_BLOCK
 }
 
 }  // namespace elstm::rv

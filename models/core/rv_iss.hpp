@@ -1,6 +1,9 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <memory>
+
+#include <elstm_vp/core/rv_decode.hpp>
 
 // An instruction-set simulator for RV64IMAC + Zicsr, machine mode only, one hart. Plain C++:
 // the SystemC wrapper (riscv_core.hpp) gives it memory, time and the outside world.
@@ -107,7 +110,7 @@ private:
     Bus& bus_;
     DirectMemory direct_;
     CpiTable cpi_;
-    std::array<std::uint64_t, 32> x_{};
+    std::array<std::uint64_t, kSinkRegister + 1> x_{};  // x0..x31 and the sink for writes to x0
     std::uint64_t pc_ = 0;
     Csrs csr_;
     std::uint64_t instret_ = 0;
@@ -116,6 +119,14 @@ private:
     std::uint64_t pending_cause_ = 0, pending_tval_ = 0;
     std::uint64_t reservation_ = ~0ull;  // LR/SC
     std::uint64_t fetch_span_ = 0;       // a 4-byte fetch at direct_.base + off is direct when off < this
+    // Decoded blocks of the direct window, direct-mapped by their first pc. An instruction of a
+    // block runs only while the 32 bits at its pc still equal its `word`, so any write to code
+    // (the program's own stores, a debugger, another bus master through its DMI pointer) is
+    // seen when the instruction is next reached.
+    // Each slot's block is allocated when first needed (a short run stays cheap to set up).
+    static constexpr std::size_t kBlocks = 1 << 11;
+    std::unique_ptr<std::uint64_t[]> block_start_;  // each slot's first offset in the window plus 1; 0: none
+    std::unique_ptr<std::unique_ptr<DecodedBlock>[]> blocks_;
 
     // Helpers, see rv_iss.cpp.
     bool read_mem(std::uint64_t addr, void* data, unsigned len);

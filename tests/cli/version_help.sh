@@ -15,7 +15,7 @@ for prog in "$@"; do
     grep -q -- "--version" <<<"$out" || fail "$prog $opt does not list --version"
   done
 done
-# iss_bench's one argument is a repetition count: anything else is refused, not run.
+# iss_bench takes a repetition count, --kernel NAME and --instructions N: anything else is refused, not run.
 if [[ " $* " == *" iss_bench "* ]]; then
   rc=0; err=$(timeout 20 "$dir/iss_bench" x 2>&1 >/dev/null) || rc=$?
   [ "$rc" -eq 2 ] || fail "iss_bench x exits $rc"
@@ -23,5 +23,11 @@ if [[ " $* " == *" iss_bench "* ]]; then
   rc=0; err=$(timeout 20 "$dir/iss_bench" 3 4 2>&1 >/dev/null) || rc=$?
   [ "$rc" -eq 2 ] || fail "iss_bench 3 4 exits $rc"
   [ "$err" = "iss_bench: unexpected argument '4' (see --help)" ] || fail "iss_bench 3 4: $err"
+  for bad in "--kernel nope|no kernel 'nope'" "--kernel|--kernel needs a value" \
+             "--instructions 0|'0' is not an instruction count 1..1000000000000"; do
+    rc=0; err=$(timeout 20 "$dir/iss_bench" ${bad%%|*} 2>&1 >/dev/null) || rc=$?
+    [ "$rc" -eq 2 ] || fail "iss_bench ${bad%%|*} exits $rc"
+    [ "$err" = "iss_bench: ${bad#*|} (see --help)" ] || fail "iss_bench ${bad%%|*}: $err"
+  done
 fi
 echo "version_help: $* checked"

@@ -326,6 +326,19 @@ TEST_P(IssProgram, CompressedForms) {
         17, sym("c_jalr_ret")};                                     // jalr jr j
     EXPECT_EQ(signature(), expected);
 }
+
+// Stores over code the ISS has already decoded: each run sees the instruction memory holds now.
+TEST_P(IssProgram, SelfModifyingCode) {
+    run("smc");
+    EXPECT_EQ(sym("straddle") % 4096, 4094u);  // the instruction really crosses the page boundary
+    const std::vector<u64> expected{
+        1, 2, 3,                // 32-bit: before, after a store, after a store and fence.i
+        1, 1, 4, 1, 4, 5,       // compressed pair (a0, a1): first parcel patched, then the second
+        6, 0, 7, 8,             // the pair as one 32-bit addi, then two compressed again
+        10, 11,                 // the instruction right after the store
+        1, 9};                  // across the page boundary, upper half patched
+    EXPECT_EQ(signature(), expected);
+}
 // clang-format on
 
 std::string variant_name(const ::testing::TestParamInfo<Variant>& info) {
@@ -475,22 +488,53 @@ TEST(Iss, WrapperStops) {
     }
 }
 
-// run() stops after the budget and resumes where it stopped.
+// run() stops after the budget, wherever it ends, and resumes where it stopped.
 TEST(Iss, Budget) {
-    const Program p("branch");
-    Machine whole(p, true), sliced(p, true);
-    const Stop end = whole.iss().run(1'000'000);
-    ASSERT_EQ(end.reason, StopReason::trap);
-    Stop stop;
-    unsigned slices = 0;
-    while ((stop = sliced.iss().run(3)).reason == StopReason::budget) {
-        ++slices;
-        EXPECT_EQ(sliced.iss().instret(), 3u * slices);
+    for (const char* name : {"branch", "smc_c"}) {
+        const Program p(name);
+        Machine whole(p, true);
+        const Stop end = whole.iss().run(1'000'000);
+        ASSERT_EQ(end.reason, StopReason::trap);
+        for (const unsigned slice : {1u, 3u, 7u}) {
+            SCOPED_TRACE(std::string(name) + ", slices of " + std::to_string(slice));
+            Machine sliced(p, true);
+            Stop stop;
+            unsigned slices = 0;
+            while ((stop = sliced.iss().run(slice)).reason == StopReason::budget) {
+                ++slices;
+                EXPECT_EQ(sliced.iss().instret(), u64{slice} * slices);
+            }
+            EXPECT_EQ(stop.pc, end.pc);
+            EXPECT_EQ(sliced.iss().instret(), whole.iss().instret());
+            EXPECT_EQ(sliced.iss().cycles(), whole.iss().cycles());
+            EXPECT_EQ(signature(sliced), signature(whole));
+            EXPECT_EQ(slices, whole.iss().instret() / slice);
+        }
     }
-    EXPECT_EQ(stop.pc, end.pc);
-    EXPECT_EQ(sliced.iss().instret(), whole.iss().instret());
-    EXPECT_EQ(signature(sliced), signature(whole));
-    EXPECT_EQ(slices, whole.iss().instret() / 3);
+}
+
+// Code written from outside the ISS between two runs (a debugger's memory write, another bus
+// master through its DMI pointer) is what the next run executes, though it ran before.
+TEST(Iss, CodeWrittenFromOutside) {
+    const Program p("timing");
+    Machine m(p, true);
+    const std::uint32_t addi_a0_5 = 0x00500513, addi_a0_6 = 0x00600513, ebreak = 0x00100073;
+    const std::uint16_t c_li_a0_7 = 0x451d, c_ebreak = 0x9002;
+    m.write(SCRATCH, &addi_a0_5, 4);
+    m.write(SCRATCH + 4, &ebreak, 4);
+    for (const std::uint32_t insn : {addi_a0_5, addi_a0_6}) {
+        m.write(SCRATCH, &insn, 4);
+        m.iss().reset(SCRATCH);
+        EXPECT_EQ(m.iss().run(10).pc, SCRATCH + 4);
+        EXPECT_EQ(m.iss().reg(kA0), (insn >> 20));
+    }
+    m.write(SCRATCH, &c_li_a0_7, 2);  // now a compressed instruction, then c.ebreak
+    m.write(SCRATCH + 2, &c_ebreak, 2);
+    m.iss().reset(SCRATCH);
+    const Stop stop = m.iss().run(10);
+    EXPECT_EQ(stop.pc, SCRATCH + 2);
+    EXPECT_EQ(stop.insn, c_ebreak);
+    EXPECT_EQ(m.iss().reg(kA0), 7u);
 }
 
 // Each retired instruction costs its class's CPI (distinct primes, so the sum tells them apart).

@@ -109,10 +109,10 @@ def plot(path, rows, other_keys, marked):
     has_accuracy = all(r.get("accuracy") for r in rows)
     has_energy = all(r.get("energy_uj_per_inference") for r in rows)
     y_key, y_label = ("accuracy", "accuracy (%)") if has_accuracy else ("cycles", "cycles")
-    panels = [("cycles", "cycles (all sequences)")] + ([("energy_uj_per_inference", "energy per inference (µJ)")]
+    panels = [("cycles", "accelerator cycles (all sequences)")] + ([("energy_uj_per_inference", "energy per inference (µJ)")]
                                                         if has_energy else [])
     if y_key == "cycles":
-        panels = [p for p in panels if p[0] != "cycles"] or [("cycles", "cycles (all sequences)")]
+        panels = [p for p in panels if p[0] != "cycles"] or [("cycles", "accelerator cycles (all sequences)")]
     fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.5), squeeze=False)
     groups = {}
     for r in rows:
